@@ -1,0 +1,225 @@
+// mvae/backend/cpu/cpu_backend.hpp — Backend<Cpu>: the primitives on the host, through Eigen and OpenMP.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "mvae/backend/backend.hpp"
+#include "mvae/backend/cpu/cpu_buffer.hpp"
+#include "mvae/backend/cpu/eigen_map.hpp"
+#include "mvae/core/error.hpp"
+#include "mvae/core/matrix.hpp"
+#include "mvae/core/parallel.hpp"
+#include "mvae/random/random_stream.hpp"
+
+namespace mvae {
+
+template <>
+class Backend<Cpu> {
+public:
+    using device_type = Cpu;
+    template <class T>
+    using MView = MatrixView<T, Cpu>;
+    template <class T>
+    using VView = VectorView<T, Cpu>;
+
+    /// Element-wise loops smaller than this run on one thread: the fork costs more than the work.
+    static constexpr std::size_t parallel_threshold = 1 << 15;
+
+    // --- dense linear algebra --------------------------------------------------------------
+
+    /// C ← α·op(A)·op(B) + β·C through Eigen's product (multi-threaded by set_num_threads).
+    template <Real S>
+    void gemm(Op op_a, Op op_b, S alpha, MView<const S> a, MView<const S> b, S beta, MView<S> c) const {
+        const index_t m = op_a == Op::N ? a.rows() : a.cols();
+        const index_t k = op_a == Op::N ? a.cols() : a.rows();
+        const index_t kb = op_b == Op::N ? b.rows() : b.cols();
+        const index_t n = op_b == Op::N ? b.cols() : b.rows();
+        require_shape(k == kb && c.rows() == m && c.cols() == n, "gemm: op(A) is ", m, " x ", k, ", op(B) is ", kb,
+                      " x ", n, ", C is ", c.rows(), " x ", c.cols());
+        auto cm = eigen_map(c);
+        if (k == 0) {
+            scale(c, beta);
+            return;
+        }
+        auto am = eigen_map(a);
+        auto bm = eigen_map(b);
+        auto product = [&](const auto& lhs, const auto& rhs) {
+            if (beta == S(0)) {
+                cm.noalias() = alpha * (lhs * rhs);
+            } else {
+                if (beta != S(1)) cm *= beta;
+                cm.noalias() += alpha * (lhs * rhs);
+            }
+        };
+        if (op_a == Op::N && op_b == Op::N) product(am, bm);
+        else if (op_a == Op::N) product(am, bm.transpose());
+        else if (op_b == Op::N) product(am.transpose(), bm);
+        else product(am.transpose(), bm.transpose());
+    }
+
+    // --- filling and copying ---------------------------------------------------------------
+
+    template <Real S>
+    void fill(MView<S> x, S value) const {
+        map(x, [value]() { return value; });
+    }
+    template <Real S>
+    void fill(VView<S> x, S value) const {
+        std::fill_n(x.data(), x.size(), value);
+    }
+
+    template <Real S>
+    void copy(MView<const S> src, MView<S> dst) const {
+        require_same_shape("copy", dst, src);
+        if (src.contiguous() && dst.contiguous()) {
+            std::memmove(dst.data(), src.data(), src.size() * sizeof(S));
+            return;
+        }
+        for (index_t i = 0; i < src.rows(); ++i) std::memmove(dst.row(i), src.row(i), std::size_t(src.cols()) * sizeof(S));
+    }
+    template <Real S>
+    void copy(VView<const S> src, VView<S> dst) const {
+        require_shape(src.size() == dst.size(), "copy: source has ", src.size(), " elements, destination ", dst.size());
+        std::memmove(dst.data(), src.data(), std::size_t(src.size()) * sizeof(S));
+    }
+
+    /// Host memory is device memory here: these are plain copies of `dst.size()` elements.
+    template <Real S>
+    void upload(const S* host, MView<S> dst) const {
+        copy(MView<const S>(host, dst.rows(), dst.cols()), dst);
+    }
+    template <Real S>
+    void download(MView<const S> src, S* host) const {
+        copy(src, MView<S>(host, src.rows(), src.cols()));
+    }
+    template <Real S>
+    void upload(const S* host, VView<S> dst) const {
+        std::memmove(dst.data(), host, std::size_t(dst.size()) * sizeof(S));
+    }
+    template <Real S>
+    void download(VView<const S> src, S* host) const {
+        std::memmove(host, src.data(), std::size_t(src.size()) * sizeof(S));
+    }
+
+    void synchronize() const noexcept {}
+
+    // --- element-wise maps and reductions --------------------------------------------------
+
+    /// out(i, j) ← f(in(i, j)...). Inputs are views of any constness with out's shape.
+    template <Real S, class F, class... In>
+    void map(MView<S> out, F f, In... in) const {
+        (require_same_shape("map", out, in), ...);
+        const index_t cols = out.cols();
+        auto row_kernel = [&](index_t i) {
+            S* o = out.row(i);
+            for (index_t j = 0; j < cols; ++j) o[j] = f(in.row(i)[j]...);
+        };
+        for_rows(out.rows(), out.size(), row_kernel);
+    }
+
+    /// out[i] ← f(in[i]...).
+    template <Real S, class F, class... In>
+    void map(VView<S> out, F f, In... in) const {
+        (require_shape(in.size() == out.size(), "map: input has ", in.size(), " elements, output ", out.size()), ...);
+        for (index_t i = 0; i < out.size(); ++i) out[i] = f(in[i]...);
+    }
+
+    /// out(i, j) ← f(in(i, j), v[j]).
+    template <Real S, class F, class TI, class TV>
+    void map_broadcast_row(MView<S> out, F f, MView<TI> in, VView<TV> v) const {
+        require_same_shape("map_broadcast_row", out, in);
+        require_shape(v.size() == out.cols(), "map_broadcast_row: vector has ", v.size(), " elements, matrix has ",
+                      out.cols(), " columns");
+        const index_t cols = out.cols();
+        auto row_kernel = [&](index_t i) {
+            S* o = out.row(i);
+            const auto* x = in.row(i);
+            for (index_t j = 0; j < cols; ++j) o[j] = f(x[j], v[j]);
+        };
+        for_rows(out.rows(), out.size(), row_kernel);
+    }
+
+    /// out[i] ← Σ_j f(in(i, j)...), summed left to right.
+    template <Real S, class F, class First, class... In>
+    void reduce_rows(VView<S> out, F f, First first, In... in) const {
+        require_shape(out.size() == first.rows(), "reduce_rows: output has ", out.size(), " elements, input has ",
+                      first.rows(), " rows");
+        (require_same_shape("reduce_rows", first, in), ...);
+        const index_t cols = first.cols();
+        auto row_kernel = [&](index_t i) {
+            S acc = S(0);
+            for (index_t j = 0; j < cols; ++j) acc += f(first.row(i)[j], in.row(i)[j]...);
+            out[i] = acc;
+        };
+        for_rows(first.rows(), first.size(), row_kernel);
+    }
+
+    /// out[j] ← Σ_i f(in(i, j)...), summed top to bottom (threads split the columns, not the sum).
+    template <Real S, class F, class First, class... In>
+    void reduce_cols(VView<S> out, F f, First first, In... in) const {
+        require_shape(out.size() == first.cols(), "reduce_cols: output has ", out.size(), " elements, input has ",
+                      first.cols(), " columns");
+        (require_same_shape("reduce_cols", first, in), ...);
+        const index_t rows = first.rows(), cols = first.cols();
+        constexpr index_t chunk = 256;  // columns per task: a contiguous strip of every row
+        const index_t chunks = (cols + chunk - 1) / chunk;
+        auto chunk_kernel = [&](index_t c) {
+            const index_t j0 = c * chunk, j1 = std::min(cols, j0 + chunk);
+            for (index_t j = j0; j < j1; ++j) out[j] = S(0);
+            for (index_t i = 0; i < rows; ++i)
+                for (index_t j = j0; j < j1; ++j) out[j] += f(first.row(i)[j], in.row(i)[j]...);
+        };
+        if (first.size() >= parallel_threshold) parallel_for(0, chunks, chunk_kernel);
+        else for (index_t c = 0; c < chunks; ++c) chunk_kernel(c);
+    }
+
+    // --- random numbers --------------------------------------------------------------------
+
+    /// X(i, j) ← uniform(0, 1) element (offset + i·cols + j) of `stream`.
+    template <Real S>
+    void fill_uniform(MView<S> x, RandomStream stream, std::uint64_t offset = 0) const {
+        const index_t cols = x.cols();
+        auto row_kernel = [&](index_t i) {
+            const std::uint64_t base = offset + std::uint64_t(i) * std::uint64_t(cols);
+            S* o = x.row(i);
+            for (index_t j = 0; j < cols; ++j) o[j] = stream.uniform<S>(base + std::uint64_t(j));
+        };
+        for_rows(x.rows(), x.size(), row_kernel);
+    }
+
+    /// X(i, j) ← standard normal element (offset + i·cols + j) of `stream`.
+    template <Real S>
+    void fill_normal(MView<S> x, RandomStream stream, std::uint64_t offset = 0) const {
+        const index_t cols = x.cols();
+        auto row_kernel = [&](index_t i) {
+            const std::uint64_t base = offset + std::uint64_t(i) * std::uint64_t(cols);
+            S* o = x.row(i);
+            for (index_t j = 0; j < cols; ++j) o[j] = stream.normal<S>(base + std::uint64_t(j));
+        };
+        for_rows(x.rows(), x.size(), row_kernel);
+    }
+
+private:
+    template <Real S>
+    void scale(MView<S> c, S beta) const {
+        if (beta == S(0)) fill(c, S(0));
+        else if (beta != S(1)) map(c, [beta](S x) { return beta * x; }, MView<const S>(c));
+    }
+
+    template <class A, class B>
+    static void require_same_shape(const char* op, const A& a, const B& b) {
+        require_shape(a.rows() == b.rows() && a.cols() == b.cols(), op, ": shapes differ, ", a.rows(), " x ", a.cols(),
+                      " vs ", b.rows(), " x ", b.cols());
+    }
+
+    template <class K>
+    static void for_rows(index_t rows, std::size_t elements, K& kernel) {
+        if (elements >= parallel_threshold) parallel_for(0, rows, kernel);
+        else for (index_t i = 0; i < rows; ++i) kernel(i);
+    }
+};
+
+}  // namespace mvae
