@@ -15,12 +15,12 @@
 
 namespace mvae {
 
-/// Converts a 32-bit word to a uniform number in the open interval (0, 1).
-/// float keeps the top 24 bits, double all 32; both are exactly representable and never 0 or 1.
+/// Converts a 32-bit word to a uniform number in the open interval (0, 1): the midpoint of one of
+/// 2^23 (float: the most whose midpoints are all representable below 1) or 2^32 (double) equal cells.
 template <class Scalar>
 [[nodiscard]] MVAE_HOST_DEVICE inline Scalar uniform_from_bits(std::uint32_t bits) noexcept {
     if constexpr (sizeof(Scalar) == sizeof(float)) {
-        return (Scalar(bits >> 8) + Scalar(0.5)) * Scalar(5.9604644775390625e-08);  // 2^-24
+        return (Scalar(bits >> 9) + Scalar(0.5)) * Scalar(1.1920928955078125e-07);  // 2^-23
     } else {
         return (Scalar(bits) + Scalar(0.5)) * Scalar(2.3283064365386962890625e-10);  // 2^-32
     }

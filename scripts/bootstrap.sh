@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what building and testing mvae needs, from Debian's packages, idempotently:
+# packages already present are left alone, and `apt-get update` runs (once) only when one is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake                 # compiler and build system
+  libeigen3-dev                         # Eigen 3.4: the CPU backend
+  catch2                                # Catch2 2.13: the tests
+  libbenchmark-dev                      # Google Benchmark: the benchmarks
+  libcli11-dev nlohmann-json3-dev       # the mvae command line
+  python3 python3-numpy                 # the independent reference of the evaluation protocol
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: `bash scripts/run-tests.sh`.
+# Build directory: $MVAE_BUILD_DIR (default build/tests). Extra CMake arguments: $MVAE_CMAKE_ARGS.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${MVAE_BUILD_DIR:-$root/build/tests}
+jobs=${MVAE_JOBS:-$(nproc)}
+
+bash "$root/scripts/bootstrap.sh"
+# shellcheck disable=SC2086
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+  -DMVAE_BUILD_TESTS=ON -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=ON ${MVAE_CMAKE_ARGS:-}
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"
