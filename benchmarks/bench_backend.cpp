@@ -38,6 +38,9 @@ void BM_gemm(benchmark::State& state, Op op_a, Op op_b) {
     state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void BM_sgemm(benchmark::State& state, Op op_a, Op op_b) { BM_gemm<float>(state, op_a, op_b); }
+void BM_dgemm(benchmark::State& state, Op op_a, Op op_b) { BM_gemm<double>(state, op_a, op_b); }
+
 template <class S>
 void BM_map_tanh(benchmark::State& state) {
     const auto rows = index_t(state.range(0)), cols = index_t(state.range(1));
@@ -78,16 +81,16 @@ void BM_reduce_cols(benchmark::State& state) {
 }
 
 // Yelp shapes: batch 1500, 9,244 items, hidden 320.
-BENCHMARK_CAPTURE(BM_gemm<float>, yelp_forward, Op::N, Op::N)->Args({1500, 320, 9244})->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_gemm<float>, yelp_weight_grad, Op::T, Op::N)->Args({9244, 320, 1500})->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_gemm<float>, yelp_input_grad, Op::N, Op::T)->Args({1500, 9244, 320})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_sgemm, yelp_forward, Op::N, Op::N)->Args({1500, 320, 9244})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_sgemm, yelp_weight_grad, Op::T, Op::N)->Args({9244, 320, 1500})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_sgemm, yelp_input_grad, Op::N, Op::T)->Args({1500, 9244, 320})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_map_tanh<float>)->Name("BM_map_tanh/yelp")->Args({1500, 9244})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_fill_normal<float>)->Name("BM_fill_normal/yelp")->Args({1500, 9244})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_reduce_cols<float>)->Name("BM_reduce_cols/yelp")->Args({1500, 9244})->Unit(benchmark::kMillisecond);
 
 // Tiny variants: CI runs these once (--benchmark_filter=tiny) to show the suite builds and runs.
-BENCHMARK_CAPTURE(BM_gemm<float>, tiny_forward, Op::N, Op::N)->Args({32, 16, 64});
-BENCHMARK_CAPTURE(BM_gemm<double>, tiny_weight_grad, Op::T, Op::N)->Args({64, 16, 32});
+BENCHMARK_CAPTURE(BM_sgemm, tiny_forward, Op::N, Op::N)->Args({32, 16, 64});
+BENCHMARK_CAPTURE(BM_dgemm, tiny_weight_grad, Op::T, Op::N)->Args({64, 16, 32});
 BENCHMARK(BM_map_tanh<float>)->Name("BM_map_tanh/tiny")->Args({32, 64});
 BENCHMARK(BM_fill_normal<float>)->Name("BM_fill_normal/tiny")->Args({32, 64});
 BENCHMARK(BM_reduce_cols<float>)->Name("BM_reduce_cols/tiny")->Args({32, 64});

@@ -16,6 +16,7 @@
 #include "options.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/evaluator.hpp"
+#include "mvae/io/atomic_file.hpp"
 #include "mvae/model/popularity.hpp"
 
 namespace mvae_cli {
@@ -29,15 +30,7 @@ struct TrainArgs {
 };
 
 inline void write_text_file(const std::string& path, const std::string& text) {
-    // Temporary file then rename: an interrupted write never leaves a half-written result.
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw mvae::IoError("cannot write '" + tmp + "'");
-        f << text << '\n';
-        if (!f.flush()) throw mvae::IoError("cannot write '" + tmp + "'");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw mvae::IoError("cannot rename '" + tmp + "' to '" + path + "'");
+    mvae::write_file_atomically(path, [&](std::ofstream& out) { out << text << '\n'; });
 }
 
 inline void run_train(const TrainArgs& args) {

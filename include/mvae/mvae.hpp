@@ -17,4 +17,21 @@
 #include "mvae/random/philox.hpp"
 #include "mvae/random/random_stream.hpp"
 
+#include "mvae/data/delimited.hpp"
+#include "mvae/data/id_map.hpp"
 #include "mvae/data/interaction_matrix.hpp"
+#include "mvae/data/jca_split.hpp"
+#include "mvae/data/kcore.hpp"
+#include "mvae/data/labeled_interactions.hpp"
+#include "mvae/data/movielens.hpp"
+#include "mvae/data/random_split.hpp"
+#include "mvae/data/split_data.hpp"
+#include "mvae/data/synthetic.hpp"
+
+#include "mvae/eval/evaluator.hpp"
+#include "mvae/eval/metrics.hpp"
+#include "mvae/eval/top_k.hpp"
+
+#include "mvae/io/npy.hpp"
+
+#include "mvae/model/popularity.hpp"

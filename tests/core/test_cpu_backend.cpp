@@ -7,6 +7,8 @@
 #include "mvae/backend/cpu/cpu_backend.hpp"
 #include "mvae/core/parallel.hpp"
 
+#include "support/thread_guard.hpp"
+
 using mvae::Cpu;
 using mvae::index_t;
 using mvae::Op;
@@ -136,7 +138,7 @@ TEMPLATE_TEST_CASE("reductions and random fills do not depend on the thread coun
                    float, double) {
     using S = TestType;
     const mvae::Backend<Cpu> be;
-    const int threads_before = mvae::num_threads();
+    const mvae_test::ThreadGuard guard;
     auto run = [&](int threads) {
         mvae::set_num_threads(threads);
         mvae::Matrix<S, Cpu> x(400, 300);
@@ -148,7 +150,6 @@ TEMPLATE_TEST_CASE("reductions and random fills do not depend on the thread coun
     };
     auto [x1, r1, c1] = run(1);
     auto [x2, r2, c2] = run(2);
-    mvae::set_num_threads(threads_before);
     REQUIRE(std::equal(x1.data(), x1.data() + x1.size(), x2.data()));
     REQUIRE(std::equal(r1.data(), r1.data() + r1.size(), r2.data()));
     REQUIRE(std::equal(c1.data(), c1.data() + c1.size(), c2.data()));

@@ -79,7 +79,7 @@ TEST_CASE("distinct seeds and streams give unrelated sequences", "[random]") {
     REQUIRE(mvae::stream_id(1, 0, 0) != mvae::stream_id(2, 0, 0));
 }
 
-TEST_CASE("below(k, n) is uniform over [0, n)", "[random]") {
+TEST_CASE("below(k, n) is uniform over 0 .. n-1", "[random]") {
     const RandomStream s(9, 9);
     constexpr std::uint32_t n = 10;
     constexpr int draws = 100000;

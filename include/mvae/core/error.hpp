@@ -31,8 +31,7 @@ public:
 class ParseError : public Error {
 public:
     ParseError(const std::string& source, std::size_t line, const std::string& what)
-        : Error(source + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + what),
-          source_(source), line_(line) {}
+        : Error(format(source, line, what)), source_(source), line_(line) {}
 
     /// The file (or other source) the error was found in.
     [[nodiscard]] const std::string& source() const noexcept { return source_; }
@@ -40,6 +39,14 @@ public:
     [[nodiscard]] std::size_t line() const noexcept { return line_; }
 
 private:
+    static std::string format(const std::string& source, std::size_t line, const std::string& what) {
+        std::ostringstream os;
+        os << source;
+        if (line > 0) os << ':' << line;
+        os << ": " << what;
+        return os.str();
+    }
+
     std::string source_;
     std::size_t line_;
 };
