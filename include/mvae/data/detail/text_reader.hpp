@@ -42,6 +42,22 @@ namespace mvae::detail {
 /// Whether a line holds nothing but spaces and tabs.
 [[nodiscard]] constexpr bool is_blank_line(std::string_view line) noexcept { return trim(line).empty(); }
 
+/// Splits `line` on a (possibly multi-character) separator such as "::" into `out`; returns the
+/// number of fields, as split_fields(line, char, out) below. `delimiter` must not be empty.
+[[nodiscard]] inline std::size_t split_fields(std::string_view line, std::string_view delimiter,
+                                              std::span<std::string_view> out) noexcept {
+    std::size_t count = 0;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t end = line.find(delimiter, start);
+        const std::size_t stop = end == std::string_view::npos ? line.size() : end;
+        if (count < out.size()) out[count] = line.substr(start, stop - start);
+        ++count;
+        if (end == std::string_view::npos) return count;
+        start = end + delimiter.size();
+    }
+}
+
 /**
  * Splits `line` on the single character `delimiter` into `out`.
  *
@@ -66,31 +82,7 @@ namespace mvae::detail {
             pos = end;
         }
     }
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t end = line.find(delimiter, start);
-        const std::size_t stop = end == std::string_view::npos ? line.size() : end;
-        if (count < out.size()) out[count] = line.substr(start, stop - start);
-        ++count;
-        if (end == std::string_view::npos) return count;
-        start = end + 1;
-    }
-}
-
-/// Like split_fields(line, char, out), splitting on a multi-character separator such as "::".
-/// `delimiter` must not be empty.
-[[nodiscard]] inline std::size_t split_fields(std::string_view line, std::string_view delimiter,
-                                              std::span<std::string_view> out) noexcept {
-    std::size_t count = 0;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t end = line.find(delimiter, start);
-        const std::size_t stop = end == std::string_view::npos ? line.size() : end;
-        if (count < out.size()) out[count] = line.substr(start, stop - start);
-        ++count;
-        if (end == std::string_view::npos) return count;
-        start = end + delimiter.size();
-    }
+    return split_fields(line, std::string_view(&delimiter, 1), out);
 }
 
 /// The integer the whole of `field` (blanks trimmed) spells in base 10, or nothing when it does
