@@ -15,6 +15,7 @@
 #include "mvae/backend/cpu/cpu_backend.hpp"
 
 #include "mvae/random/philox.hpp"
+#include "mvae/random/random_cursor.hpp"
 #include "mvae/random/random_stream.hpp"
 
 #include "mvae/data/delimited.hpp"
@@ -34,4 +35,22 @@
 
 #include "mvae/io/npy.hpp"
 
+#include "mvae/masking/stochastic_masker.hpp"
+
+#include "mvae/nn/activation.hpp"
+#include "mvae/nn/bce_with_logits.hpp"
+#include "mvae/nn/dense.hpp"
+#include "mvae/nn/gaussian_sample.hpp"
+#include "mvae/nn/kl_divergence.hpp"
+#include "mvae/nn/parameter_set.hpp"
+
+#include "mvae/optim/adam.hpp"
+#include "mvae/optim/gradient_monitor.hpp"
+
 #include "mvae/model/popularity.hpp"
+#include "mvae/model/vae_config.hpp"
+#include "mvae/model/variational_autoencoder.hpp"
+
+#include "mvae/training/batch_iterator.hpp"
+#include "mvae/training/row_source.hpp"
+#include "mvae/training/vae_trainer.hpp"

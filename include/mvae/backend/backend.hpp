@@ -17,6 +17,8 @@
 //   map_broadcast_row(out, f, in, v)           out(i, j) ← f(in(i, j), v[j])  (e.g. adding a bias)
 //   reduce_rows(out, f, in...)                 out[i] ← Σ_j f(in(i, j)...)
 //   reduce_cols(out, f, in...)                 out[j] ← Σ_i f(in(i, j)...)
+//   for_each(f, v...)                          f(v0[i], v1[i], ...) by reference, one fused pass over vectors
+//   for_each_index(n, f)                       f(i) for i in [0, n) on the device, any order (a kernel launch)
 //   fill_uniform(X, stream, offset)            X(i, j) ← stream.uniform(offset + i·cols + j), in (0, 1)
 //   fill_normal(X, stream, offset)             X(i, j) ← stream.normal(offset + i·cols + j)
 //   upload(host_ptr, dst) / download(src, host_ptr)   contiguous copies between host and device
@@ -35,3 +37,7 @@ template <Device D>
 class Backend;
 
 }  // namespace mvae
+
+// The host backend is always available (Eigen is a core dependency), so every algorithm header
+// that includes this file can be instantiated for mvae::Cpu without further includes.
+#include "mvae/backend/cpu/cpu_backend.hpp"

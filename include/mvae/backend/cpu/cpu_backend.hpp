@@ -176,6 +176,31 @@ public:
         else for (index_t c = 0; c < chunks; ++c) chunk_kernel(c);
     }
 
+    /// f(v0[i], v1[i], ...) for every i, with references: one fused pass that may update several
+    /// vectors at once (e.g. Adam's parameters and moments). All vectors have the same size.
+    template <class F, class First, class... Rest>
+    void for_each(F f, First first, Rest... rest) const {
+        (require_shape(rest.size() == first.size(), "for_each: vector sizes differ, ", first.size(), " vs ",
+                       rest.size()),
+         ...);
+        const index_t n = first.size();
+        constexpr index_t chunk = 4096;
+        const index_t chunks = (n + chunk - 1) / chunk;
+        auto chunk_kernel = [&](index_t c) {
+            const index_t i1 = std::min(n, (c + 1) * chunk);
+            for (index_t i = c * chunk; i < i1; ++i) f(first[i], rest[i]...);
+        };
+        if (std::size_t(n) >= parallel_threshold) parallel_for(0, chunks, chunk_kernel);
+        else for (index_t c = 0; c < chunks; ++c) chunk_kernel(c);
+    }
+
+    /// f(i) for every i in [0, n), in parallel on the device, in unspecified order: the launch
+    /// primitive for kernels that own one index each (a row of a batch, a user). f must not throw.
+    template <class F>
+    void for_each_index(index_t n, F f) const {
+        parallel_for(0, n, f);
+    }
+
     // --- random numbers --------------------------------------------------------------------
 
     /// X(i, j) ← uniform(0, 1) element (offset + i·cols + j) of `stream`.

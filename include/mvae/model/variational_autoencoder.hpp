@@ -1,0 +1,306 @@
+// mvae/model/variational_autoencoder.hpp — one VAE of MVAE (a uVAE over rows or an iVAE over
+// columns), with its hand-derived backward pass, written once against Backend<D>.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "mvae/backend/backend.hpp"
+#include "mvae/core/error.hpp"
+#include "mvae/core/matrix.hpp"
+#include "mvae/model/vae_config.hpp"
+#include "mvae/nn/activation.hpp"
+#include "mvae/nn/bce_with_logits.hpp"
+#include "mvae/nn/dense.hpp"
+#include "mvae/nn/gaussian_sample.hpp"
+#include "mvae/nn/kl_divergence.hpp"
+#include "mvae/nn/parameter_set.hpp"
+#include "mvae/random/random_stream.hpp"
+
+namespace mvae {
+
+/// The loss of one batch, as means over its rows.
+struct VaeLoss {
+    double total = 0;           ///< reconstruction + kl_weight · kl
+    double reconstruction = 0;  ///< summed binary cross-entropy of a row
+    double kl = 0;              ///< standard KL(q(z|x̄) ‖ N(0, I)) of a row
+    index_t batch = 0;          ///< rows in the batch
+};
+
+/**
+ * A variational autoencoder for rows of an implicit-feedback matrix.
+ *
+ * @tparam Scalar float (training) or double (gradient checks).
+ * @tparam D      the device (mvae::Cpu, mvae::Cuda).
+ *
+ * The loss of a batch of B rows with corrupted inputs x̄ and targets x is
+ *   L = (1/B) Σ_rows [ Σ_j BCE(x_j, σ(logit_j)) + w · KL(N(μ, σ²) ‖ N(0, I)) ],  w = config.kl_weight(),
+ * with z = μ + exp(½ log σ²) ⊙ ε in training and z = μ at inference. forward_backward() computes L
+ * and ASSIGNS dL/dθ for every parameter θ into parameters().grads(). The derivation is in
+ * docs/backprop.md; tests/model/test_vae_gradients.cpp checks it against finite differences.
+ *
+ * Workspaces are sized for the largest batch seen (reserve() sizes them up front), so training
+ * steps do not allocate. The object is movable, not copyable.
+ *
+ * @code
+ * mvae::VaeConfig config;
+ * config.input_dim = n_items;
+ * mvae::VariationalAutoencoder<float, mvae::Cpu> vae(config);
+ * vae.reserve(1500);
+ * mvae::VaeLoss loss = vae.forward_backward(batch_input, batch_target, noise);   // grads in vae.parameters()
+ * vae.predict(batch_input, scores);                                              // sigmoid(logits) with z = μ
+ * @endcode
+ */
+template <Real Scalar, Device D>
+class VariationalAutoencoder {
+public:
+    using S = Scalar;
+    using View = MatrixView<S, D>;
+    using ConstView = MatrixView<const S, D>;
+
+    /// Declares and allocates the parameters and initialises them (Glorot-uniform weights from
+    /// config.seed, zero biases). Throws ArgumentError for an invalid config.
+    explicit VariationalAutoencoder(const VaeConfig& config, Backend<D> backend = {})
+        : config_((config.validate(), config)), backend_(std::move(backend)) {
+        const auto& c = config_;
+        enc1_ = Dense<S, D>(params_, "encoder.layer1", c.input_dim, c.hidden1);
+        enc2_ = Dense<S, D>(params_, "encoder.layer2", c.hidden1, c.hidden2);
+        mu_ = Dense<S, D>(params_, "encoder.mu", c.hidden2, c.latent);
+        logvar_ = Dense<S, D>(params_, "encoder.logvar", c.hidden2, c.latent);
+        dec2_ = Dense<S, D>(params_, "decoder.layer2", c.latent, c.hidden2);
+        dec1_ = Dense<S, D>(params_, "decoder.layer1", c.hidden2, c.hidden1);
+        out_ = Dense<S, D>(params_, "decoder.output", c.hidden1, c.input_dim);
+        params_.allocate();
+        initialize(c.seed);
+    }
+
+    VariationalAutoencoder(VariationalAutoencoder&&) noexcept = default;
+    VariationalAutoencoder& operator=(VariationalAutoencoder&&) noexcept = default;
+
+    [[nodiscard]] const VaeConfig& config() const noexcept { return config_; }
+    [[nodiscard]] const Backend<D>& backend() const noexcept { return backend_; }
+    [[nodiscard]] ParameterSet<S, D>& parameters() noexcept { return params_; }
+    [[nodiscard]] const ParameterSet<S, D>& parameters() const noexcept { return params_; }
+    [[nodiscard]] index_t input_dim() const noexcept { return config_.input_dim; }
+    [[nodiscard]] index_t latent_dim() const noexcept { return config_.latent; }
+
+    /// The output layer, whose bias callers may set (see set_output_bias_log_odds).
+    [[nodiscard]] const Dense<S, D>& output_layer() const noexcept { return out_; }
+
+    /// Re-draws every weight Glorot-uniform, U(±√(6 / (fan_in + fan_out))), from `seed`, and zeroes
+    /// every bias. Each tensor draws from its own stream, so the result does not depend on threads.
+    void initialize(std::uint64_t seed) {
+        for (const Dense<S, D>* layer : layers()) {
+            const auto w = params_.value(layer->weight());
+            const S bound = S(std::sqrt(6.0 / double(layer->in_features() + layer->out_features())));
+            backend_.fill_uniform(w, RandomStream(seed, stream_id(kInitPurpose, std::uint64_t(layer->weight()))));
+            backend_.map(w, Symmetric{bound}, ConstView(w));
+            backend_.fill(params_.value(layer->bias()), S(0));
+        }
+    }
+
+    /**
+     * Sets the output layer's bias to the log-odds of `frequency` (one value in [0, 1] per output:
+     * how often that output is 1 in the training data, e.g. item popularity for a uVAE), with the
+     * frequency clamped to [1e-6, 1 − 1e-6]. Starting the mean logit where the data are keeps the
+     * first gradients per-row residuals instead of one huge shared push (see docs/results.md).
+     */
+    void set_output_bias_log_odds(std::span<const double> frequency) {
+        require_shape(index_t(frequency.size()) == config_.input_dim, "set_output_bias_log_odds: ", frequency.size(),
+                      " frequencies for an output of ", config_.input_dim);
+        std::vector<S> bias(frequency.size());
+        for (std::size_t j = 0; j < frequency.size(); ++j) {
+            require_argument(frequency[j] >= 0.0 && frequency[j] <= 1.0, "set_output_bias_log_odds: frequency ", j,
+                             " is ", frequency[j], ", expected a value in [0, 1]");
+            const double p = std::min(std::max(frequency[j], 1e-6), 1.0 - 1e-6);
+            bias[j] = S(std::log(p / (1.0 - p)));
+        }
+        backend_.upload(bias.data(), params_.value(out_.bias()));
+    }
+
+    /// Sizes the workspaces for batches of up to `max_batch` rows (allocates only when growing).
+    void reserve(index_t max_batch) {
+        require_argument(max_batch >= 1, "VariationalAutoencoder::reserve: batch size must be >= 1, got ", max_batch);
+        if (max_batch <= reserved_) return;
+        const auto& c = config_;
+        h1_.resize(max_batch, c.hidden1);
+        h2_.resize(max_batch, c.hidden2);
+        mu_out_.resize(max_batch, c.latent);
+        logvar_out_.resize(max_batch, c.latent);
+        z_.resize(max_batch, c.latent);
+        g2_.resize(max_batch, c.hidden2);
+        g1_.resize(max_batch, c.hidden1);
+        logits_.resize(max_batch, c.input_dim);
+        d_hidden1_.resize(max_batch, c.hidden1);
+        d_hidden2_.resize(max_batch, c.hidden2);
+        d_z_.resize(max_batch, c.latent);
+        d_mu_.resize(max_batch, c.latent);
+        d_logvar_.resize(max_batch, c.latent);
+        row_bce_.resize(max_batch);
+        row_kl_.resize(max_batch);
+        host_rows_.resize(std::size_t(max_batch));
+        reserved_ = max_batch;
+    }
+
+    /**
+     * One training pass over a batch: the loss, and ASSIGNS every parameter gradient.
+     *
+     * @param input  x̄, B × input_dim (the corrupted/masked rows the encoder sees)
+     * @param target x, B × input_dim (what the decoder must reconstruct; soft targets allowed)
+     * @param noise  ε, B × latent, standard normal (see draw_noise)
+     */
+    VaeLoss forward_backward(ConstView input, ConstView target, ConstView noise) {
+        const index_t batch = check_batch("forward_backward", input, &target, &noise);
+        forward(input, noise, /*sample=*/true);
+        const VaeLoss loss = batch_loss(target, batch);
+        backward(input, target, noise, batch);
+        return loss;
+    }
+
+    /// The loss of a batch without gradients (z sampled with `noise`, as in training).
+    VaeLoss loss(ConstView input, ConstView target, ConstView noise) {
+        const index_t batch = check_batch("loss", input, &target, &noise);
+        forward(input, noise, /*sample=*/true);
+        return batch_loss(target, batch);
+    }
+
+    /// logits ← the decoder's output for z = μ (inference). logits: B × input_dim.
+    void predict_logits(ConstView input, View logits) {
+        const index_t batch = check_batch("predict_logits", input, nullptr, nullptr);
+        require_shape(logits.rows() == batch && logits.cols() == config_.input_dim, "predict_logits: output is ",
+                      logits.rows(), " x ", logits.cols(), ", expected ", batch, " x ", config_.input_dim);
+        encode_to_hidden(input, batch);
+        decode(ConstView(mu_out_.view().row_block(0, batch)), batch, logits);
+    }
+
+    /// scores ← σ(logits) for z = μ: the reconstruction used for ranking. scores: B × input_dim.
+    void predict(ConstView input, View scores) {
+        predict_logits(input, scores);
+        backend_.map(scores, act::ValueOf<act::Sigmoid>{}, ConstView(scores));
+    }
+
+    /// mu ← μ(x̄), B × latent.
+    void encode(ConstView input, View mu) {
+        const index_t batch = check_batch("encode", input, nullptr, nullptr);
+        encode_to_hidden(input, batch);
+        backend_.copy(ConstView(mu_out_.view().row_block(0, batch)), mu);
+    }
+
+    /// Fills ε (B × latent) with standard normal draws: element offset + i·latent + j of `stream`.
+    void draw_noise(View noise, RandomStream stream, std::uint64_t offset = 0) const {
+        backend_.fill_normal(noise, stream, offset);
+    }
+
+private:
+    static constexpr std::uint64_t kInitPurpose = 0x696E6974ull;  // "init"
+
+    struct Symmetric {  // u ∈ (0, 1) ↦ bound · (2u − 1)
+        S bound;
+        MVAE_HOST_DEVICE S operator()(S u) const noexcept { return bound * (S(2) * u - S(1)); }
+    };
+
+    [[nodiscard]] std::array<const Dense<S, D>*, 7> layers() const {
+        return {&enc1_, &enc2_, &mu_, &logvar_, &dec2_, &dec1_, &out_};
+    }
+
+    index_t check_batch(const char* op, ConstView input, const ConstView* target, const ConstView* noise) {
+        const index_t batch = input.rows();
+        require_shape(batch >= 1 && input.cols() == config_.input_dim, op, ": input is ", input.rows(), " x ",
+                      input.cols(), ", expected B x ", config_.input_dim, " with B >= 1");
+        if (target)
+            require_shape(target->rows() == batch && target->cols() == config_.input_dim, op, ": target is ",
+                          target->rows(), " x ", target->cols(), ", expected ", batch, " x ", config_.input_dim);
+        if (noise)
+            require_shape(noise->rows() == batch && noise->cols() == config_.latent, op, ": noise is ", noise->rows(),
+                          " x ", noise->cols(), ", expected ", batch, " x ", config_.latent);
+        reserve(batch);
+        return batch;
+    }
+
+    static View rows(auto& m, index_t batch) { return m.view().row_block(0, batch); }
+
+    void encode_to_hidden(ConstView input, index_t batch) {
+        const auto& c = config_;
+        enc1_.forward(backend_, params_, input, rows(h1_, batch), c.encoder1);
+        enc2_.forward(backend_, params_, rows(h1_, batch), rows(h2_, batch), c.encoder2);
+        mu_.forward(backend_, params_, rows(h2_, batch), rows(mu_out_, batch));
+        logvar_.forward(backend_, params_, rows(h2_, batch), rows(logvar_out_, batch));
+    }
+
+    void decode(ConstView z, index_t batch, View logits) {
+        const auto& c = config_;
+        dec2_.forward(backend_, params_, z, rows(g2_, batch), c.decoder2);
+        dec1_.forward(backend_, params_, rows(g2_, batch), rows(g1_, batch), c.decoder1);
+        out_.forward(backend_, params_, rows(g1_, batch), logits);
+    }
+
+    void forward(ConstView input, ConstView noise, bool sample) {
+        const index_t batch = input.rows();
+        encode_to_hidden(input, batch);
+        if (sample) gaussian_sample_forward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch), noise, rows(z_, batch));
+        else backend_.copy(ConstView(rows(mu_out_, batch)), rows(z_, batch));
+        decode(rows(z_, batch), batch, rows(logits_, batch));
+    }
+
+    VaeLoss batch_loss(ConstView target, index_t batch) {
+        auto bce = row_bce_.view().segment(0, batch);
+        auto kl = row_kl_.view().segment(0, batch);
+        bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, bce);
+        kl_divergence_forward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch), kl);
+        // Sum the B row terms on the host in double, in row order: exact enough and deterministic.
+        VaeLoss loss;
+        loss.batch = batch;
+        backend_.download(VectorView<const S, D>(bce), host_rows_.data());
+        for (index_t i = 0; i < batch; ++i) loss.reconstruction += double(host_rows_[std::size_t(i)]);
+        backend_.download(VectorView<const S, D>(kl), host_rows_.data());
+        for (index_t i = 0; i < batch; ++i) loss.kl += double(host_rows_[std::size_t(i)]);
+        loss.reconstruction /= double(batch);
+        loss.kl /= double(batch);
+        loss.total = loss.reconstruction + config_.kl_weight() * loss.kl;
+        return loss;
+    }
+
+    void backward(ConstView input, ConstView target, ConstView noise, index_t batch) {
+        const auto& c = config_;
+        const S inv_batch = S(1) / S(batch);
+        auto logits = rows(logits_, batch);
+        // Output: dL/dlogits = (σ(l) − x) / B, written over the logits.
+        bce_with_logits_backward<S, D>(backend_, logits, target, inv_batch, logits);
+        out_.backward(backend_, params_, rows(g1_, batch), logits, rows(d_hidden1_, batch));
+        // Decoder hidden layers.
+        activation_backward<S, D>(backend_, c.decoder1, rows(g1_, batch), rows(d_hidden1_, batch));
+        dec1_.backward(backend_, params_, rows(g2_, batch), rows(d_hidden1_, batch), rows(d_hidden2_, batch));
+        activation_backward<S, D>(backend_, c.decoder2, rows(g2_, batch), rows(d_hidden2_, batch));
+        dec2_.backward(backend_, params_, rows(z_, batch), rows(d_hidden2_, batch), rows(d_z_, batch));
+        // Reparameterisation, then the KL term's own gradient on μ and log σ².
+        gaussian_sample_backward<S, D>(backend_, rows(d_z_, batch), rows(logvar_out_, batch), noise, rows(d_mu_, batch),
+                                       rows(d_logvar_, batch));
+        kl_divergence_backward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch),
+                                     S(c.kl_weight()) * inv_batch, rows(d_mu_, batch), rows(d_logvar_, batch));
+        // The two heads both read h2: the second ACCUMULATES into dL/dh2.
+        mu_.backward(backend_, params_, rows(h2_, batch), rows(d_mu_, batch), rows(d_hidden2_, batch));
+        logvar_.backward(backend_, params_, rows(h2_, batch), rows(d_logvar_, batch), rows(d_hidden2_, batch),
+                         /*accumulate_dx=*/true);
+        activation_backward<S, D>(backend_, c.encoder2, rows(h2_, batch), rows(d_hidden2_, batch));
+        enc2_.backward(backend_, params_, rows(h1_, batch), rows(d_hidden2_, batch), rows(d_hidden1_, batch));
+        activation_backward<S, D>(backend_, c.encoder1, rows(h1_, batch), rows(d_hidden1_, batch));
+        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View());  // no input gradient needed
+    }
+
+    VaeConfig config_;
+    Backend<D> backend_;
+    ParameterSet<S, D> params_;
+    Dense<S, D> enc1_, enc2_, mu_, logvar_, dec2_, dec1_, out_;
+
+    index_t reserved_ = 0;
+    Matrix<S, D> h1_, h2_, mu_out_, logvar_out_, z_, g2_, g1_, logits_;
+    Matrix<S, D> d_hidden1_, d_hidden2_, d_z_, d_mu_, d_logvar_;
+    Vector<S, D> row_bce_, row_kl_;
+    std::vector<S> host_rows_;
+};
+
+}  // namespace mvae

@@ -1,0 +1,209 @@
+// mvae/training/vae_trainer.hpp — training one VAE: batches, masks, noise, the guard, Adam.
+//
+// One step on a batch of rows: fill the target rows from a row source, copy them to the input and
+// mask a share ρ of the input's entries (StochasticMasker), draw ε, run forward_backward, stop on
+// any non-finite loss, gradient or parameter (NumericalError naming the tensor and the step), and
+// update with Adam. Every random draw is keyed by (seed, step), so the same seed gives the same
+// run for the same thread count. Steps allocate nothing once the first batch has sized the
+// workspaces.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mvae/backend/backend.hpp"
+#include "mvae/core/error.hpp"
+#include "mvae/core/matrix.hpp"
+#include "mvae/masking/stochastic_masker.hpp"
+#include "mvae/model/variational_autoencoder.hpp"
+#include "mvae/optim/adam.hpp"
+#include "mvae/optim/gradient_monitor.hpp"
+#include "mvae/random/random_stream.hpp"
+#include "mvae/training/batch_iterator.hpp"
+#include "mvae/training/row_source.hpp"
+
+namespace mvae {
+
+/// How one VAE is trained.
+struct VaeTrainOptions {
+    index_t epochs = 200;        ///< passes over all rows, ≥ 0
+    index_t batch_size = 1500;   ///< rows per step, ≥ 1 (the last batch of an epoch may be smaller)
+    double mask_ratio = 0.0;     ///< ρ: share of each input batch's entries set to 0, in [0, 1]
+    AdamOptions adam;            ///< optimiser settings (lr 0.003, …)
+    std::uint64_t seed = 0;      ///< key of the batch order, the masks and the noise
+    bool shuffle = true;         ///< a fresh random row order every epoch
+    /// Start the output bias at the log-odds of each column's frequency in the data (see
+    /// VariationalAutoencoder::set_output_bias_log_odds). Without it the model can stall at the
+    /// popularity ranking (../shared/notes/yelp-measurements.md).
+    bool output_bias_from_data = true;
+
+    /// Throws ArgumentError naming the first invalid field and its value.
+    void validate() const {
+        require_argument(epochs >= 0, "VaeTrainOptions::epochs must be >= 0, got ", epochs);
+        require_argument(batch_size >= 1, "VaeTrainOptions::batch_size must be >= 1, got ", batch_size);
+        require_argument(mask_ratio >= 0.0 && mask_ratio <= 1.0, "VaeTrainOptions::mask_ratio must be in [0, 1], got ",
+                         mask_ratio);
+        adam.validate();
+    }
+};
+
+/// What one epoch did: loss terms are means over its steps (each a mean over its rows).
+struct EpochReport {
+    index_t epoch = 0;            ///< 1-based number of the completed epoch
+    index_t steps = 0;            ///< optimiser steps in the epoch
+    double loss = 0;              ///< reconstruction + kl_weight · kl
+    double reconstruction = 0;    ///< summed BCE of a row
+    double kl = 0;                ///< KL of a row
+    double gradient_norm = 0;     ///< mean L2 norm of the whole gradient
+    double learning_rate = 0;     ///< at the end of the epoch
+    double seconds = 0;           ///< wall time of the epoch
+};
+
+/**
+ * Trains a VariationalAutoencoder on the rows of a row source.
+ *
+ * @tparam S float or double. @tparam D the device.
+ *
+ * The trainer keeps a reference to the VAE (which must outlive it) and owns the optimiser, the
+ * masker and the batch workspaces.
+ *
+ * @code
+ * mvae::SparseRowSource<float> rows(train);         // the users' rows of R
+ * mvae::VaeTrainOptions options;
+ * options.epochs = 50;
+ * mvae::VaeTrainer<float, mvae::Cpu> trainer(vae, options);
+ * trainer.fit(rows, [](const mvae::EpochReport& r) { std::printf("%d %.3f\n", r.epoch, r.loss); });
+ * @endcode
+ */
+template <Real S, Device D>
+class VaeTrainer {
+public:
+    using Callback = std::function<void(const EpochReport&)>;
+
+    VaeTrainer(VariationalAutoencoder<S, D>& vae, const VaeTrainOptions& options)
+        : vae_(&vae), options_((options.validate(), options)),
+          adam_(vae.parameters().size(), options.adam), masker_(options.mask_ratio, options.seed) {}
+
+    [[nodiscard]] const VaeTrainOptions& options() const noexcept { return options_; }
+    [[nodiscard]] Adam<S, D>& optimizer() noexcept { return adam_; }
+    /// Optimiser steps taken so far.
+    [[nodiscard]] std::int64_t steps() const noexcept { return step_; }
+    /// Epochs completed so far.
+    [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
+
+    /// Sets the VAE's output bias to the log-odds of the source's column frequencies.
+    template <class Src>
+        requires RowSource<Src, S, D>
+    void initialize_output_bias(const Src& source) {
+        vae_->set_output_bias_log_odds(source.column_frequencies());
+    }
+
+    /// One optimiser step on the given rows of `source`; returns the batch's loss.
+    template <class Src>
+        requires RowSource<Src, S, D>
+    VaeLoss train_step(const Src& source, std::span<const index_t> rows) {
+        require_source_shape(source);
+        require_argument(!rows.empty(), "VaeTrainer::train_step: empty batch");
+        const auto& be = vae_->backend();
+        const auto b = index_t(rows.size());
+        reserve(b);
+        auto target = target_.view().row_block(0, b);
+        auto input = input_.view().row_block(0, b);
+        auto noise = noise_.view().row_block(0, b);
+        source.fill(be, rows, target);
+        be.copy(MatrixView<const S, D>(target), input);
+        const auto key = std::uint64_t(step_);
+        masker_.apply(be, input, key);
+        vae_->draw_noise(noise, RandomStream(options_.seed, stream_id(kNoisePurpose, key)));
+        const VaeLoss loss = vae_->forward_backward(input, target, noise);
+        last_stats_ = monitor_.check(be, vae_->parameters(), loss.total, step_);
+        adam_.step(be, vae_->parameters().values(), vae_->parameters().grads());
+        ++step_;
+        return loss;
+    }
+
+    /// One pass over every row of `source` in batches of options().batch_size.
+    template <class Src>
+        requires RowSource<Src, S, D>
+    EpochReport train_epoch(const Src& source) {
+        const auto start = std::chrono::steady_clock::now();
+        if (!batches_ || batches_->rows() != source.rows())
+            batches_.emplace(source.rows(), options_.batch_size, options_.seed, options_.shuffle);
+        batches_->start_epoch(std::uint64_t(epoch_));
+        EpochReport report;
+        for (index_t k = 0; k < batches_->batch_count(); ++k) {
+            const VaeLoss loss = train_step(source, batches_->batch(k));
+            report.loss += loss.total;
+            report.reconstruction += loss.reconstruction;
+            report.kl += loss.kl;
+            report.gradient_norm += last_stats_.norm;
+            ++report.steps;
+        }
+        adam_.end_epoch();
+        ++epoch_;
+        if (report.steps > 0) {
+            const double n = report.steps;
+            report.loss /= n;
+            report.reconstruction /= n;
+            report.kl /= n;
+            report.gradient_norm /= n;
+        }
+        report.epoch = epoch_;
+        report.learning_rate = adam_.learning_rate();
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return report;
+    }
+
+    /// options().epochs epochs (the output bias first set from the data when asked and not yet
+    /// trained); calls `on_epoch` after each.
+    template <class Src>
+        requires RowSource<Src, S, D>
+    std::vector<EpochReport> fit(const Src& source, const Callback& on_epoch = {}) {
+        require_source_shape(source);
+        if (options_.output_bias_from_data && step_ == 0) initialize_output_bias(source);
+        std::vector<EpochReport> reports;
+        reports.reserve(std::size_t(options_.epochs));
+        for (index_t e = 0; e < options_.epochs; ++e) {
+            reports.push_back(train_epoch(source));
+            if (on_epoch) on_epoch(reports.back());
+        }
+        return reports;
+    }
+
+private:
+    static constexpr std::uint64_t kNoisePurpose = 0x6E6F697365ull;  // "noise"
+
+    template <class Src>
+    void require_source_shape(const Src& source) const {
+        require_shape(source.cols() == vae_->input_dim(), "VaeTrainer: the source has ", source.cols(),
+                      " columns, the VAE's input length is ", vae_->input_dim());
+    }
+
+    void reserve(index_t rows) {
+        if (rows <= reserved_) return;
+        target_.resize(rows, vae_->input_dim());
+        input_.resize(rows, vae_->input_dim());
+        noise_.resize(rows, vae_->latent_dim());
+        vae_->reserve(rows);
+        reserved_ = rows;
+    }
+
+    VariationalAutoencoder<S, D>* vae_;
+    VaeTrainOptions options_;
+    Adam<S, D> adam_;
+    StochasticMasker<S, D> masker_;
+    GradientMonitor<S, D> monitor_;
+    GradientStats last_stats_;
+    std::optional<BatchIterator> batches_;
+    Matrix<S, D> target_, input_, noise_;
+    index_t reserved_ = 0;
+    std::int64_t step_ = 0;
+    index_t epoch_ = 0;
+};
+
+}  // namespace mvae
