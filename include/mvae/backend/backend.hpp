@@ -15,6 +15,7 @@
 //   map(out, f, in...)                         out(i, j) ← f(in(i, j)...)  (element-wise, any arity ≥ 0;
 //                                              vectors likewise); `out` may alias an input
 //   map_broadcast_row(out, f, in, v)           out(i, j) ← f(in(i, j), v[j])  (e.g. adding a bias)
+//   map_broadcast_col(out, f, in, v)           out(i, j) ← f(in(i, j), v[i])
 //   reduce_rows(out, f, in...)                 out[i] ← Σ_j f(in(i, j)...)
 //   reduce_cols(out, f, in...)                 out[j] ← Σ_i f(in(i, j)...)
 //   for_each(f, v...)                          f(v0[i], v1[i], ...) by reference, one fused pass over vectors

@@ -183,6 +183,35 @@ public:
         backend_.map(scores, act::ValueOf<act::Sigmoid>{}, ConstView(scores));
     }
 
+    /// hidden ← the decoder's last hidden layer for z = μ (B × hidden1): the representation the
+    /// output layer maps to logits. With output_logits() it lets a caller score a subset of the
+    /// outputs without forming all of them (DualVAE scores users' columns of the iVAE this way).
+    void predict_hidden(ConstView input, View hidden) {
+        const index_t batch = check_batch("predict_hidden", input, nullptr, nullptr);
+        require_shape(hidden.rows() == batch && hidden.cols() == config_.hidden1, "predict_hidden: output is ",
+                      hidden.rows(), " x ", hidden.cols(), ", expected ", batch, " x ", config_.hidden1);
+        encode_to_hidden(input, batch);
+        const auto& c = config_;
+        dec2_.forward(backend_, params_, ConstView(rows(mu_out_, batch)), rows(g2_, batch), c.decoder2);
+        dec1_.forward(backend_, params_, ConstView(rows(g2_, batch)), hidden, c.decoder1);
+    }
+
+    /// logitsᵀ for outputs [first, first + count): out (count × H) ← (hidden · W[:, first:first+count]
+    /// + b[first:first+count])ᵀ, with hidden (H × hidden1) from predict_hidden. Row c of `out` holds
+    /// output first + c's logit for each of the H hidden rows.
+    void output_logits_transposed(ConstView hidden, index_t first, index_t count, View out) const {
+        require_shape(hidden.cols() == config_.hidden1, "output_logits_transposed: hidden has ", hidden.cols(),
+                      " columns, expected ", config_.hidden1);
+        require_shape(first >= 0 && count >= 0 && first + count <= config_.input_dim,
+                      "output_logits_transposed: outputs [", first, ", ", first + count, ") of ", config_.input_dim);
+        require_shape(out.rows() == count && out.cols() == hidden.rows(), "output_logits_transposed: output is ",
+                      out.rows(), " x ", out.cols(), ", expected ", count, " x ", hidden.rows());
+        const auto w = params_.value(out_.weight()).col_block(first, count);  // hidden1 × count, strided
+        backend_.gemm(Op::T, Op::T, S(1), w, hidden, S(0), out);
+        const VectorView<const S, D> b(params_.value(out_.bias()).data() + first, count);
+        backend_.map_broadcast_col(out, Plus{}, ConstView(out), b);
+    }
+
     /// mu ← μ(x̄), B × latent.
     void encode(ConstView input, View mu) {
         const index_t batch = check_batch("encode", input, nullptr, nullptr);
@@ -197,6 +226,10 @@ public:
 
 private:
     static constexpr std::uint64_t kInitPurpose = 0x696E6974ull;  // "init"
+
+    struct Plus {
+        MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a + b; }
+    };
 
     struct Symmetric {  // u ∈ (0, 1) ↦ bound · (2u − 1)
         S bound;

@@ -103,11 +103,21 @@ public:
         vae_->set_output_bias_log_odds(source.column_frequencies());
     }
 
-    /// One optimiser step on the given rows of `source`; returns the batch's loss.
+    /// One optimiser step on the given rows of `source` (input and target alike); returns the
+    /// batch's loss.
     template <class Src>
         requires RowSource<Src, S, D>
     VaeLoss train_step(const Src& source, std::span<const index_t> rows) {
-        require_source_shape(source);
+        return train_step(source, source, rows);
+    }
+
+    /// One optimiser step whose encoder sees (masked) rows of `input_source` and whose decoder
+    /// reconstructs the same rows of `target_source` (e.g. the completed matrix in, R out).
+    template <class InSrc, class TargetSrc>
+        requires RowSource<InSrc, S, D> && RowSource<TargetSrc, S, D>
+    VaeLoss train_step(const InSrc& input_source, const TargetSrc& target_source, std::span<const index_t> rows) {
+        require_source_shape(input_source);
+        require_source_shape(target_source);
         require_argument(!rows.empty(), "VaeTrainer::train_step: empty batch");
         const auto& be = vae_->backend();
         const auto b = index_t(rows.size());
@@ -115,8 +125,11 @@ public:
         auto target = target_.view().row_block(0, b);
         auto input = input_.view().row_block(0, b);
         auto noise = noise_.view().row_block(0, b);
-        source.fill(be, rows, target);
-        be.copy(MatrixView<const S, D>(target), input);
+        target_source.fill(be, rows, target);
+        if (static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source))
+            be.copy(MatrixView<const S, D>(target), input);
+        else
+            input_source.fill(be, rows, input);
         const auto key = std::uint64_t(step_);
         masker_.apply(be, input, key);
         vae_->draw_noise(noise, RandomStream(options_.seed, stream_id(kNoisePurpose, key)));
@@ -127,25 +140,43 @@ public:
         return loss;
     }
 
+    /// Marks the end of an epoch for schedules that drive train_step themselves (epoch-based
+    /// learning-rate decay counts these).
+    void finish_epoch() {
+        adam_.end_epoch();
+        ++epoch_;
+    }
+
+    /// The last step's gradient statistics (norm, …).
+    [[nodiscard]] const GradientStats& last_gradient_stats() const noexcept { return last_stats_; }
+
     /// One pass over every row of `source` in batches of options().batch_size.
     template <class Src>
         requires RowSource<Src, S, D>
     EpochReport train_epoch(const Src& source) {
+        return train_epoch(source, source);
+    }
+
+    /// One pass over every row, the encoder reading `input_source` and the decoder reconstructing
+    /// `target_source`.
+    template <class InSrc, class TargetSrc>
+        requires RowSource<InSrc, S, D> && RowSource<TargetSrc, S, D>
+    EpochReport train_epoch(const InSrc& input_source, const TargetSrc& target_source) {
+        const auto& source = input_source;
         const auto start = std::chrono::steady_clock::now();
         if (!batches_ || batches_->rows() != source.rows())
             batches_.emplace(source.rows(), options_.batch_size, options_.seed, options_.shuffle);
         batches_->start_epoch(std::uint64_t(epoch_));
         EpochReport report;
         for (index_t k = 0; k < batches_->batch_count(); ++k) {
-            const VaeLoss loss = train_step(source, batches_->batch(k));
+            const VaeLoss loss = train_step(input_source, target_source, batches_->batch(k));
             report.loss += loss.total;
             report.reconstruction += loss.reconstruction;
             report.kl += loss.kl;
             report.gradient_norm += last_stats_.norm;
             ++report.steps;
         }
-        adam_.end_epoch();
-        ++epoch_;
+        finish_epoch();
         if (report.steps > 0) {
             const double n = report.steps;
             report.loss /= n;

@@ -142,6 +142,22 @@ public:
         for_rows(out.rows(), out.size(), row_kernel);
     }
 
+    /// out(i, j) ← f(in(i, j), v[i]).
+    template <Real S, class F, class TI, class TV>
+    void map_broadcast_col(MView<S> out, F f, MView<TI> in, VView<TV> v) const {
+        require_same_shape("map_broadcast_col", out, in);
+        require_shape(v.size() == out.rows(), "map_broadcast_col: vector has ", v.size(), " elements, matrix has ",
+                      out.rows(), " rows");
+        const index_t cols = out.cols();
+        auto row_kernel = [&](index_t i) {
+            S* o = out.row(i);
+            const auto* x = in.row(i);
+            const auto vi = v[i];
+            for (index_t j = 0; j < cols; ++j) o[j] = f(x[j], vi);
+        };
+        for_rows(out.rows(), out.size(), row_kernel);
+    }
+
     /// out[i] ← Σ_j f(in(i, j)...), summed left to right.
     template <Real S, class F, class First, class... In>
     void reduce_rows(VView<S> out, F f, First first, In... in) const {

@@ -1,0 +1,168 @@
+// mvae/training/dual_trainer.hpp — the training schedules of a DualVAE.
+//
+// independent: every epoch, the uVAE passes once over all user rows and the iVAE once over all
+//   item rows (in shuffled batches).
+// paired: the paper's "1500 × 1500 submatrices", as in the JoVA reference code: for every batch of
+//   users and every batch of items, one uVAE step on those users' rows and one iVAE step on those
+//   items' columns. A user batch is thus trained ⌈#items / batch⌉ times per epoch and an item
+//   batch ⌈#users / batch⌉ times. (The JoVA code skips the last item batch by an off-by-one; every
+//   batch is trained here.)
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "mvae/core/error.hpp"
+#include "mvae/model/dual_vae.hpp"
+#include "mvae/random/random_stream.hpp"
+#include "mvae/training/batch_iterator.hpp"
+#include "mvae/training/vae_trainer.hpp"
+
+namespace mvae {
+
+enum class Schedule { Independent, Paired };
+
+[[nodiscard]] inline const char* to_string(Schedule s) noexcept {
+    return s == Schedule::Paired ? "paired" : "independent";
+}
+
+[[nodiscard]] inline Schedule parse_schedule(std::string_view name) {
+    if (name == "independent") return Schedule::Independent;
+    if (name == "paired") return Schedule::Paired;
+    throw ArgumentError(detail::error_message("unknown schedule '", name, "' (expected paired or independent)"));
+}
+
+/// The rows each side reads: its encoder's input (masked by the trainer) and its decoder's target.
+template <class UserIn, class UserTarget, class ItemIn, class ItemTarget>
+struct DualSources {
+    const UserIn& user_input;
+    const UserTarget& user_target;
+    const ItemIn& item_input;
+    const ItemTarget& item_target;
+};
+
+template <class UserIn, class UserTarget, class ItemIn, class ItemTarget>
+DualSources(const UserIn&, const UserTarget&, const ItemIn&, const ItemTarget&)
+    -> DualSources<UserIn, UserTarget, ItemIn, ItemTarget>;
+
+/// One epoch of both sides. A side the model lacks reports zero steps.
+struct DualEpochReport {
+    index_t epoch = 0;
+    EpochReport user;
+    EpochReport item;
+    double seconds = 0;
+    /// The summed loss of Eq. 8: uVAE + iVAE (each a mean over its steps' rows).
+    [[nodiscard]] double loss() const noexcept { return user.loss + item.loss; }
+};
+
+/**
+ * Trains both sides of a DualVAE under a schedule. Each side has its own VaeTrainer (optimiser,
+ * masks, noise); the item side's streams are keyed by a seed derived from options.seed.
+ */
+template <Real S, Device D>
+class DualTrainer {
+public:
+    DualTrainer(DualVAE<S, D>& model, const VaeTrainOptions& options, Schedule schedule)
+        : model_(&model), options_((options.validate(), options)), schedule_(schedule) {
+        if (model.has_user_side()) user_.emplace(model.user_vae(), options);
+        if (model.has_item_side()) {
+            VaeTrainOptions item_options = options;
+            item_options.seed = stream_id(kItemSidePurpose, options.seed);
+            item_.emplace(model.item_vae(), item_options);
+        }
+    }
+
+    [[nodiscard]] Schedule schedule() const noexcept { return schedule_; }
+    [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
+    [[nodiscard]] VaeTrainer<S, D>* user_trainer() noexcept { return user_ ? &*user_ : nullptr; }
+    [[nodiscard]] VaeTrainer<S, D>* item_trainer() noexcept { return item_ ? &*item_ : nullptr; }
+
+    /// Starts each side's output bias at the log-odds of its target's column frequencies.
+    template <class UI, class UT, class II, class IT>
+    void initialize_output_biases(const DualSources<UI, UT, II, IT>& src) {
+        if (user_) user_->initialize_output_bias(src.user_target);
+        if (item_) item_->initialize_output_bias(src.item_target);
+    }
+
+    /// One epoch under the schedule. Invalidates the model's scoring cache.
+    template <class UI, class UT, class II, class IT>
+    DualEpochReport train_epoch(const DualSources<UI, UT, II, IT>& src) {
+        const auto start = std::chrono::steady_clock::now();
+        model_->invalidate_scoring();
+        DualEpochReport report;
+        if (schedule_ == Schedule::Independent) {
+            if (user_) report.user = user_->train_epoch(src.user_input, src.user_target);
+            if (item_) report.item = item_->train_epoch(src.item_input, src.item_target);
+        } else {
+            train_paired(src, report);
+        }
+        ++epoch_;
+        report.epoch = epoch_;
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return report;
+    }
+
+private:
+    static constexpr std::uint64_t kItemSidePurpose = 0x6974656D73696465ull;  // "itemside"
+    static constexpr std::uint64_t kPairedPurpose = 0x706169726564ull;        // "paired"
+
+    template <class UI, class UT, class II, class IT>
+    void train_paired(const DualSources<UI, UT, II, IT>& src, DualEpochReport& report) {
+        const index_t n_users = model_->n_users(), n_items = model_->n_items();
+        if (!user_batches_) {
+            user_batches_.emplace(n_users, options_.batch_size, stream_id(kPairedPurpose, options_.seed, 0), options_.shuffle);
+            item_batches_.emplace(n_items, options_.batch_size, stream_id(kPairedPurpose, options_.seed, 1), options_.shuffle);
+        }
+        user_batches_->start_epoch(std::uint64_t(epoch_));
+        item_batches_->start_epoch(std::uint64_t(epoch_));
+        double user_seconds = 0, item_seconds = 0;
+        for (index_t bu = 0; bu < user_batches_->batch_count(); ++bu) {
+            for (index_t bi = 0; bi < item_batches_->batch_count(); ++bi) {
+                auto t0 = std::chrono::steady_clock::now();
+                if (user_) accumulate(report.user, user_->train_step(src.user_input, src.user_target, user_batches_->batch(bu)),
+                                      *user_);
+                auto t1 = std::chrono::steady_clock::now();
+                if (item_) accumulate(report.item, item_->train_step(src.item_input, src.item_target, item_batches_->batch(bi)),
+                                      *item_);
+                auto t2 = std::chrono::steady_clock::now();
+                user_seconds += std::chrono::duration<double>(t1 - t0).count();
+                item_seconds += std::chrono::duration<double>(t2 - t1).count();
+            }
+        }
+        if (user_) finish(report.user, *user_, user_seconds);
+        if (item_) finish(report.item, *item_, item_seconds);
+    }
+
+    static void accumulate(EpochReport& r, const VaeLoss& loss, const VaeTrainer<S, D>& trainer) {
+        r.loss += loss.total;
+        r.reconstruction += loss.reconstruction;
+        r.kl += loss.kl;
+        r.gradient_norm += trainer.last_gradient_stats().norm;
+        ++r.steps;
+    }
+
+    static void finish(EpochReport& r, VaeTrainer<S, D>& trainer, double seconds) {
+        trainer.finish_epoch();
+        if (r.steps > 0) {
+            const double n = r.steps;
+            r.loss /= n;
+            r.reconstruction /= n;
+            r.kl /= n;
+            r.gradient_norm /= n;
+        }
+        r.epoch = trainer.epochs_done();
+        r.learning_rate = trainer.optimizer().learning_rate();
+        r.seconds = seconds;
+    }
+
+    DualVAE<S, D>* model_;
+    VaeTrainOptions options_;
+    Schedule schedule_;
+    std::optional<VaeTrainer<S, D>> user_;
+    std::optional<VaeTrainer<S, D>> item_;
+    std::optional<BatchIterator> user_batches_, item_batches_;
+    index_t epoch_ = 0;
+};
+
+}  // namespace mvae
