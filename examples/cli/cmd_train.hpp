@@ -1,15 +1,25 @@
 // `mvae train`: fit a model on a JCA/JoVA split folder and print its test metrics as JSON.
 //
-// Models available so far: pop (item popularity). The MVAE models join in later releases.
+// Models: mvae (the dual VAE with completion and masks), uvae / ivae (one side, the paper's Fig. 2),
+// pop (item popularity). The test metrics go to stdout as one JSON object shaped like `mvae
+// evaluate`'s (and to --metrics-json); progress goes to stderr.
+//
+// Model selection never looks at the test split: with --select-on-validation the model trains on
+// train.csv minus vali.csv, is evaluated on vali.csv every --eval-every epochs, and the epoch with
+// the best validation NDCG@10 is kept (its test metrics are the headline; the last epoch's are
+// reported beside them in --history-json).
 #pragma once
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "json_report.hpp"
 #include "metrics_table.hpp"
@@ -17,15 +27,26 @@
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/io/atomic_file.hpp"
+#include "mvae/model/mvae_model.hpp"
 #include "mvae/model/popularity.hpp"
 
 namespace mvae_cli {
 
 struct TrainArgs {
     std::string data;
-    std::string model = "pop";
+    std::string model = "mvae";
+    std::string completion = "svd";
+    std::string schedule = "independent";
+    std::string target = "completed";
+    std::string kl = "standard";
+    std::string encoder2 = "tanh";
     std::string k = "1,5,10";
-    std::string metrics_json;
+    std::string metrics_json, history_json, save;
+    mvae::MvaeOptions options;
+    bool no_clamp = false;
+    bool no_output_bias_init = false;
+    bool select_on_validation = false;
+    int eval_every = 0;
     int threads = 0;
 };
 
@@ -33,17 +54,36 @@ inline void write_text_file(const std::string& path, const std::string& text) {
     mvae::write_file_atomically(path, [&](std::ofstream& out) { out << text << '\n'; });
 }
 
-inline void run_train(const TrainArgs& args) {
-    apply_threads(args.threads);
-    mvae::EvalOptions eval_options;
-    eval_options.ks = parse_k_list(args.k);
+/// Peak resident memory of this process in MiB (Linux /proc), or -1 where unavailable.
+inline double peak_rss_mib() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmHWM:") {
+            double kib = 0;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        std::getline(status, key);
+    }
+    return -1;
+}
 
+/// `train` minus the pairs of `holdout` (the JCA folders keep vali.csv inside train.csv).
+inline mvae::InteractionMatrix without(const mvae::InteractionMatrix& train, const mvae::InteractionMatrix& holdout) {
+    std::vector<mvae::Interaction> pairs;
+    for (mvae::index_t u = 0; u < train.n_users(); ++u) {
+        const auto items = train.items_of(u);
+        const auto counts = train.item_counts_of(u);
+        for (std::size_t e = 0; e < items.size(); ++e)
+            if (!holdout.contains(u, items[e]))
+                for (mvae::index_t c = 0; c < counts[e]; ++c) pairs.push_back({u, items[e]});
+    }
+    return mvae::InteractionMatrix(train.n_users(), train.n_items(), pairs);
+}
+
+inline void run_train_pop(const TrainArgs& args, const mvae::SplitData& data, const mvae::EvalOptions& eval_options) {
     const auto t0 = std::chrono::steady_clock::now();
-    const mvae::SplitData data = mvae::load_jca_split(args.data);
-    std::fprintf(stderr, "data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n",
-                 int(data.n_users()), int(data.n_items()), static_cast<long long>(data.train.nnz()),
-                 static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
-
     mvae::Popularity model;
     model.fit(data.train);
     const mvae::EvalReport report = mvae::evaluate_ranking<float>(
@@ -53,25 +93,202 @@ inline void run_train(const TrainArgs& args) {
         },
         eval_options);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-    std::fprintf(stderr, "model: %s, %.2f s\n", args.model.c_str(), seconds);
+    std::fprintf(stderr, "model: pop, %.2f s\n", seconds);
     print_metrics_table(stderr, report);
     const std::string json = to_json(report).dump();
     std::printf("%s\n", json.c_str());
     if (!args.metrics_json.empty()) write_text_file(args.metrics_json, json);
 }
 
+inline void run_train(TrainArgs args) {
+    apply_threads(args.threads);
+    mvae::EvalOptions eval_options;
+    eval_options.ks = parse_k_list(args.k);
+    const mvae::SplitData data = mvae::load_jca_split(args.data);
+    std::fprintf(stderr, "data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n",
+                 int(data.n_users()), int(data.n_items()), static_cast<long long>(data.train.nnz()),
+                 static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
+    if (args.model == "pop") return run_train_pop(args, data, eval_options);
+
+    auto& o = args.options;
+    o.sides = mvae::parse_sides(args.model);
+    o.completion = mvae::parse_completion(args.completion);
+    o.schedule = mvae::parse_schedule(args.schedule);
+    o.target = mvae::parse_target(args.target);
+    o.clamp = !args.no_clamp;
+    o.output_bias_from_data = !args.no_output_bias_init;
+    o.vae.kl_convention = args.kl == "jova" ? mvae::KlConvention::JoVA : mvae::KlConvention::Standard;
+    o.vae.encoder2 = mvae::parse_activation(args.encoder2);
+    o.validate();
+
+    const bool selecting = args.select_on_validation;
+    mvae::require_argument(!selecting || data.validation.nnz() > 0,
+                           "--select-on-validation: ", args.data, " has no vali.csv (or it is empty)");
+    mvae::require_argument(!selecting || args.eval_every > 0, "--select-on-validation needs --eval-every N > 0");
+    const mvae::InteractionMatrix fit_matrix = selecting ? without(data.train, data.validation) : data.train;
+
+    const auto t_start = std::chrono::steady_clock::now();
+    mvae::Mvae model(o);
+    model.prepare(fit_matrix);
+    const double prepare_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    std::fprintf(stderr, "model: %s, completion %s (rank %d, %.1f s), schedule %s, mask ratio %g, %d epochs\n",
+                 args.model.c_str(), args.completion.c_str(), int(o.rank), prepare_seconds, args.schedule.c_str(),
+                 o.mask_ratio, int(o.epochs));
+
+    const auto evaluate = [&](const mvae::InteractionMatrix& exclude, const mvae::InteractionMatrix& truth) {
+        return mvae::evaluate_ranking<float>(
+            exclude, truth,
+            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
+                model.score(first, count, out);
+            },
+            eval_options);
+    };
+    const std::size_t ndcg10 = [&] {
+        for (std::size_t n = 0; n < eval_options.ks.size(); ++n)
+            if (eval_options.ks[n] == 10) return n;
+        return eval_options.ks.size() - 1;
+    }();
+
+    nlohmann::ordered_json history = nlohmann::ordered_json::array();
+    std::optional<std::vector<std::vector<float>>> best_snapshot;
+    double best_validation = -1;
+    int best_epoch = 0;
+    double train_seconds = 0;
+    for (mvae::index_t e = 1; e <= o.epochs; ++e) {
+        const mvae::DualEpochReport r = model.train_epoch();
+        train_seconds += r.seconds;
+        nlohmann::ordered_json entry{{"epoch", e},
+                                     {"seconds", r.seconds},
+                                     {"user_loss", r.user.loss},
+                                     {"user_bce", r.user.reconstruction},
+                                     {"user_kl", r.user.kl},
+                                     {"item_loss", r.item.loss},
+                                     {"item_bce", r.item.reconstruction},
+                                     {"item_kl", r.item.kl}};
+        std::string line = mvae::detail::error_message("epoch ", e, "/", o.epochs, "  uVAE bce ", r.user.reconstruction,
+                                                       " kl ", r.user.kl, "  iVAE bce ", r.item.reconstruction, " kl ",
+                                                       r.item.kl, "  ", r.seconds, " s");
+        if (args.eval_every > 0 && (e % args.eval_every == 0 || e == o.epochs)) {
+            const auto test_report = evaluate(data.train, data.test);  // recorded, never used for choices
+            entry["test"] = to_json(test_report);
+            if (selecting) {
+                const auto vali_report = evaluate(fit_matrix, data.validation);
+                entry["validation"] = to_json(vali_report);
+                const double v = vali_report.ndcg[ndcg10];
+                line += mvae::detail::error_message("  validation NDCG@", eval_options.ks[ndcg10], " ", v);
+                if (v > best_validation) {
+                    best_validation = v;
+                    best_epoch = int(e);
+                    best_snapshot = model.snapshot();
+                }
+            } else {
+                line += mvae::detail::error_message("  test NDCG@", eval_options.ks[ndcg10], " ",
+                                                    test_report.ndcg[ndcg10]);
+            }
+        }
+        std::fprintf(stderr, "%s\n", line.c_str());
+        history.push_back(std::move(entry));
+    }
+
+    const mvae::EvalReport last = evaluate(data.train, data.test);
+    mvae::EvalReport headline = last;
+    if (selecting && best_snapshot) {
+        model.restore(*best_snapshot);
+        headline = evaluate(data.train, data.test);
+        std::fprintf(stderr, "selected epoch %d (validation NDCG@%d %.5f)\n", best_epoch, int(eval_options.ks[ndcg10]),
+                     best_validation);
+    }
+    const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    std::fprintf(stderr, "test metrics (%s):\n", selecting ? "epoch chosen on validation" : "last epoch");
+    print_metrics_table(stderr, headline);
+    std::fprintf(stderr, "training %.1f s, total %.1f s, peak memory %.0f MiB\n", train_seconds, total_seconds,
+                 peak_rss_mib());
+
+    const std::string json = to_json(headline).dump();
+    std::printf("%s\n", json.c_str());
+    if (!args.metrics_json.empty()) write_text_file(args.metrics_json, json);
+    if (!args.history_json.empty()) {
+        nlohmann::ordered_json full{{"data", args.data},
+                                    {"model", args.model},
+                                    {"options", mvae::detail::options_to_text(o)},
+                                    {"selected_on_validation", selecting},
+                                    {"selected_epoch", selecting ? nlohmann::ordered_json(best_epoch) : nlohmann::ordered_json()},
+                                    {"test_selected", selecting ? to_json(headline) : nlohmann::ordered_json()},
+                                    {"test_last_epoch", to_json(last)},
+                                    {"train_seconds", train_seconds},
+                                    {"total_seconds", total_seconds},
+                                    {"peak_rss_mib", peak_rss_mib()},
+                                    {"threads", mvae::num_threads()},
+                                    {"epochs", history}};
+        write_text_file(args.history_json, full.dump(1));
+    }
+    if (!args.save.empty()) {
+        model.save(args.save);
+        std::fprintf(stderr, "saved %s\n", args.save.c_str());
+    }
+}
+
 inline void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
+    auto& o = args->options;
     CLI::App* cmd = app.add_subcommand("train", "Train a model on DIR/train.csv and print its test metrics as JSON");
     cmd->add_option("--data", args->data, "Split folder with train.csv, test.csv and optionally vali.csv")
         ->required()
         ->check(CLI::ExistingDirectory);
-    cmd->add_option("--model", args->model, "Model to train")->check(CLI::IsMember({"pop"}))->capture_default_str();
+    cmd->add_option("--model", args->model, "Model: mvae (dual), uvae, ivae, or pop")
+        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop"}))
+        ->capture_default_str();
+    cmd->add_option("--completion", args->completion, "Completion of R: svd, als or none")
+        ->check(CLI::IsMember({"svd", "als", "none"}))
+        ->capture_default_str();
+    cmd->add_option("--rank", o.rank, "Rank of the completion")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_flag("--no-clamp", args->no_clamp, "Do not clamp completed values to [0, 1]");
+    cmd->add_option("--als-w0", o.als_unobserved_weight, "ALS weight of unobserved entries")->capture_default_str();
+    cmd->add_option("--als-lambda", o.als_lambda, "ALS ridge weight")->capture_default_str();
+    cmd->add_option("--mask-ratio", o.mask_ratio, "Share of each input batch's entries set to 0")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    cmd->add_option("--schedule", args->schedule, "paired (1500 x 1500 blocks, as JoVA) or independent")
+        ->check(CLI::IsMember({"paired", "independent"}))
+        ->capture_default_str();
+    cmd->add_option("--target", args->target, "What the decoders reconstruct: completed (R') or observed (R)")
+        ->check(CLI::IsMember({"completed", "observed"}))
+        ->capture_default_str();
+    cmd->add_option("--epochs", o.epochs, "Training epochs")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--batch", o.batch_size, "Rows per step")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--hidden", o.vae.hidden1, "Width of the hidden layers")
+        ->check(CLI::PositiveNumber)
+        ->each([&o](const std::string&) { o.vae.hidden2 = o.vae.hidden1; })
+        ->capture_default_str();
+    cmd->add_option("--latent", o.vae.latent, "Latent dimension")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--encoder2", args->encoder2, "Activation of the encoder's second layer (JoVA: sigmoid)")
+        ->check(CLI::IsMember({"tanh", "sigmoid", "relu", "identity"}))
+        ->capture_default_str();
+    cmd->add_option("--beta", o.vae.beta, "Weight of the standard KL")->check(CLI::NonNegativeNumber)->capture_default_str();
+    cmd->add_option("--kl", args->kl, "KL convention: standard (beta x KL) or jova (0.02 x KL)")
+        ->check(CLI::IsMember({"standard", "jova"}))
+        ->capture_default_str();
+    cmd->add_option("--alpha", o.alpha, "Weight of the uVAE in the scores")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    cmd->add_option("--lr", o.adam.learning_rate, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--lr-decay-every", o.adam.decay_every, "Multiply the learning rate by --lr-decay-rate every N epochs")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--lr-decay-rate", o.adam.decay_rate, "Staircase decay factor")->capture_default_str();
+    cmd->add_flag("--no-output-bias-init", args->no_output_bias_init,
+                  "Start the output biases at 0 instead of the data's log-odds");
+    cmd->add_option("--seed", o.seed, "Seed of every random draw")->capture_default_str();
+    cmd->add_option("--eval-every", args->eval_every, "Evaluate every N epochs (0: only at the end)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_flag("--select-on-validation", args->select_on_validation,
+                  "Train on train minus vali, keep the epoch with the best validation NDCG@10");
     cmd->add_option("--k", args->k, "Cut-offs K of the metrics, comma-separated")->capture_default_str();
-    cmd->add_option("--metrics-json", args->metrics_json, "Also write the metrics JSON to this file");
+    cmd->add_option("--metrics-json", args->metrics_json, "Also write the test metrics JSON to this file");
+    cmd->add_option("--history-json", args->history_json, "Write per-epoch losses, evaluations and timings here");
+    cmd->add_option("--save", args->save, "Save the trained model to this file");
     add_threads_option(*cmd, args->threads);
-    cmd->callback([args] { run_train(*args); });
+    cmd->callback([args] {
+        args->options.adam.decay_unit = mvae::AdamOptions::DecayUnit::Epochs;
+        run_train(*args);
+    });
 }
 
 }  // namespace mvae_cli

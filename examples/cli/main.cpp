@@ -1,8 +1,9 @@
 // mvae — the command-line front end of the library.
 //
 //   mvae evaluate --train T.csv --test S.csv --scores F.npy [--k 1,5,10]
-//   mvae train    --data DIR [--model pop] [--k 1,5,10] [--metrics-json FILE]
-//   mvae generate --out DIR [--users N] [--items M] [--seed S] …
+//   mvae train     --data DIR [--model mvae|uvae|ivae|pop] [--completion svd|als|none] … [--save FILE]
+//   mvae recommend --model FILE (--user U | --history I1,I2,…) [--k 10]
+//   mvae generate  --out DIR [--users N] [--items M] [--seed S] …
 //
 // Every failure the library reports (mvae::Error) is printed as "mvae: error: …" and exits 1;
 // command-line mistakes exit with CLI11's codes and usage text.
@@ -13,6 +14,7 @@
 
 #include "cmd_evaluate.hpp"
 #include "cmd_generate.hpp"
+#include "cmd_recommend.hpp"
 #include "cmd_train.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/version.hpp"
@@ -25,6 +27,7 @@ int main(int argc, char** argv) {
     mvae_cli::add_evaluate_command(app);
     mvae_cli::add_train_command(app);
     mvae_cli::add_generate_command(app);
+    mvae_cli::add_recommend_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -47,10 +47,23 @@
 #include "mvae/optim/adam.hpp"
 #include "mvae/optim/gradient_monitor.hpp"
 
+#include "mvae/completion/completed_matrix.hpp"
+#include "mvae/completion/completed_row_source.hpp"
+#include "mvae/completion/low_rank_factors.hpp"
+#include "mvae/completion/matrix_completer.hpp"
+#include "mvae/completion/randomized_svd.hpp"
+#include "mvae/completion/weighted_als.hpp"
+
+#include "mvae/io/model_file.hpp"
+
+#include "mvae/model/dual_vae.hpp"
+#include "mvae/model/mvae_model.hpp"
+#include "mvae/model/mvae_options.hpp"
 #include "mvae/model/popularity.hpp"
 #include "mvae/model/vae_config.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 
 #include "mvae/training/batch_iterator.hpp"
+#include "mvae/training/dual_trainer.hpp"
 #include "mvae/training/row_source.hpp"
 #include "mvae/training/vae_trainer.hpp"

@@ -1,0 +1,136 @@
+// mvae/model/mvae_options.hpp — every setting of the MVAE pipeline (completion → masking → DualVAE),
+// with the paper's values as defaults and the switches of its ablations.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+#include "mvae/core/error.hpp"
+#include "mvae/model/dual_vae.hpp"
+#include "mvae/model/vae_config.hpp"
+#include "mvae/optim/adam.hpp"
+#include "mvae/training/dual_trainer.hpp"
+
+namespace mvae {
+
+/// How R is completed into the pseudo-matrix R′.
+enum class CompletionKind {
+    None,  ///< R′ = R (the JoVA setting)
+    Svd,   ///< rank-k truncated SVD (the paper's)
+    Als,   ///< weighted alternating least squares (Eq. 2 with unobserved entries weighted by w0)
+};
+
+[[nodiscard]] inline const char* to_string(CompletionKind c) noexcept {
+    switch (c) {
+        case CompletionKind::None: return "none";
+        case CompletionKind::Svd: return "svd";
+        case CompletionKind::Als: return "als";
+    }
+    return "?";
+}
+
+[[nodiscard]] inline CompletionKind parse_completion(std::string_view name) {
+    if (name == "none") return CompletionKind::None;
+    if (name == "svd") return CompletionKind::Svd;
+    if (name == "als") return CompletionKind::Als;
+    throw ArgumentError(detail::error_message("unknown completion '", name, "' (expected svd, als or none)"));
+}
+
+/// What each VAE's decoder reconstructs.
+enum class ReconstructionTarget {
+    Completed,  ///< the unmasked completed rows R′ (the input before masking)
+    Observed,   ///< the observed 0/1 rows of R
+};
+
+[[nodiscard]] inline const char* to_string(ReconstructionTarget t) noexcept {
+    return t == ReconstructionTarget::Completed ? "completed" : "observed";
+}
+
+[[nodiscard]] inline ReconstructionTarget parse_target(std::string_view name) {
+    if (name == "completed") return ReconstructionTarget::Completed;
+    if (name == "observed") return ReconstructionTarget::Observed;
+    throw ArgumentError(detail::error_message("unknown reconstruction target '", name, "' (expected completed or observed)"));
+}
+
+[[nodiscard]] inline DualSides parse_sides(std::string_view name) {
+    if (name == "mvae" || name == "dual" || name == "both") return DualSides::Both;
+    if (name == "uvae" || name == "user") return DualSides::UserOnly;
+    if (name == "ivae" || name == "item") return DualSides::ItemOnly;
+    throw ArgumentError(detail::error_message("unknown model '", name, "' (expected mvae, uvae or ivae)"));
+}
+
+/**
+ * The MVAE pipeline's settings. Defaults follow the paper (section V-C): SVD completion, ρ = 4%
+ * masks, 320-320-80 tanh VAEs, β = 0.15, α = 0.5, Adam 0.003, batch 1500, 200 epochs; plus the
+ * output-bias initialisation that the paper does not mention but that decides whether training
+ * leaves the popularity ranking (docs/results.md).
+ */
+struct MvaeOptions {
+    // --- completion ---
+    CompletionKind completion = CompletionKind::Svd;
+    index_t rank = 50;               ///< k of the factorisation
+    bool clamp = true;               ///< clamp completed values to [0, 1]
+    index_t svd_power_iterations = 2;
+    double als_lambda = 0.1;         ///< ALS ridge weight
+    double als_unobserved_weight = 0.05;  ///< w0: weight of the unobserved entries in ALS, in (0, 1]
+    index_t als_iterations = 10;
+
+    // --- model ---
+    DualSides sides = DualSides::Both;
+    double alpha = 0.5;
+    VaeConfig vae;                   ///< both sides' shape and loss (input_dim is set from the data)
+    ReconstructionTarget target = ReconstructionTarget::Completed;
+
+    // --- training ---
+    Schedule schedule = Schedule::Independent;
+    double mask_ratio = 0.04;        ///< ρ: share of each input batch's entries set to 0
+    index_t epochs = 200;
+    index_t batch_size = 1500;
+    AdamOptions adam;
+    bool output_bias_from_data = true;
+    std::uint64_t seed = 0;
+
+    /// Throws ArgumentError naming the first invalid setting and its value.
+    void validate() const {
+        require_argument(rank >= 1, "rank must be >= 1, got ", rank);
+        require_argument(svd_power_iterations >= 0, "svd power iterations must be >= 0, got ", svd_power_iterations);
+        require_argument(std::isfinite(als_lambda) && als_lambda >= 0, "ALS lambda must be >= 0, got ", als_lambda);
+        require_argument(als_unobserved_weight > 0 && als_unobserved_weight <= 1,
+                         "ALS unobserved weight w0 must be in (0, 1], got ", als_unobserved_weight);
+        require_argument(als_iterations >= 1, "ALS iterations must be >= 1, got ", als_iterations);
+        require_argument(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1], got ", alpha);
+        require_argument(mask_ratio >= 0 && mask_ratio <= 1, "mask ratio must be in [0, 1], got ", mask_ratio);
+        require_argument(epochs >= 0, "epochs must be >= 0, got ", epochs);
+        require_argument(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+        adam.validate();
+        VaeConfig probe = vae;
+        probe.input_dim = 1;
+        probe.validate();
+    }
+
+    /// The DualVAE shape these options describe.
+    [[nodiscard]] DualVaeConfig dual_config() const {
+        DualVaeConfig c;
+        c.user = vae;
+        c.item = vae;
+        c.item.seed = vae.seed + 1;  // the two sides start from different weights
+        c.alpha = alpha;
+        c.sides = sides;
+        return c;
+    }
+
+    /// The per-side training options these options describe.
+    [[nodiscard]] VaeTrainOptions train_options() const {
+        VaeTrainOptions t;
+        t.epochs = epochs;
+        t.batch_size = batch_size;
+        t.mask_ratio = mask_ratio;
+        t.adam = adam;
+        t.seed = seed;
+        t.output_bias_from_data = output_bias_from_data;
+        return t;
+    }
+};
+
+}  // namespace mvae
