@@ -1,7 +1,7 @@
 // `mvae train`: fit a model on a JCA/JoVA split folder and print its test metrics as JSON.
 //
 // Models: mvae (the dual VAE with completion and masks), uvae / ivae (one side, the paper's Fig. 2),
-// pop (item popularity). The test metrics go to stdout as one JSON object shaped like `mvae
+// and baselines: pop (item popularity), puresvd / wals (the completion's own scores p_u · q_i). The test metrics go to stdout as one JSON object shaped like `mvae
 // evaluate`'s (and to --metrics-json); progress goes to stderr.
 //
 // Model selection never looks at the test split: with --select-on-validation the model trains on
@@ -100,6 +100,57 @@ inline void run_train_pop(const TrainArgs& args, const mvae::SplitData& data, co
     if (!args.metrics_json.empty()) write_text_file(args.metrics_json, json);
 }
 
+/// The completion alone as a recommender (PureSVD / weighted-ALS scores p_u · q_i, unclamped):
+/// the quick way to choose the completion's settings on the validation split.
+inline void run_train_factors(const TrainArgs& args, const mvae::SplitData& data, const mvae::EvalOptions& eval_options) {
+    const bool selecting = args.select_on_validation;
+    mvae::require_argument(!selecting || data.validation.nnz() > 0,
+                           "--select-on-validation: ", args.data, " has no vali.csv (or it is empty)");
+    const mvae::InteractionMatrix fit_matrix = selecting ? without(data.train, data.validation) : data.train;
+    const auto& o = args.options;
+    const auto t0 = std::chrono::steady_clock::now();
+    mvae::LowRankFactors f;
+    if (args.model == "puresvd") {
+        mvae::RandomizedSvdOptions svd;
+        svd.rank = o.rank;
+        svd.power_iterations = o.svd_power_iterations;
+        svd.seed = o.seed + 1;
+        f = mvae::RandomizedSvd(svd).fit(fit_matrix);
+    } else {
+        mvae::WeightedAlsOptions als;
+        als.rank = o.rank;
+        als.lambda = o.als_lambda;
+        als.w0 = o.als_unobserved_weight;
+        als.iterations = o.als_iterations;
+        als.seed = o.seed + 1;
+        f = mvae::WeightedAls(als).fit(fit_matrix);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto evaluate = [&](const mvae::InteractionMatrix& exclude, const mvae::InteractionMatrix& truth) {
+        return mvae::evaluate_ranking<float>(
+            exclude, truth,
+            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
+                for (mvae::index_t b = 0; b < count; ++b)
+                    for (mvae::index_t i = 0; i < fit_matrix.n_items(); ++i)
+                        out(b, i) = float(f.p.row(first + b).dot(f.q.row(i)));
+            },
+            eval_options);
+    };
+    if (selecting) {
+        const auto v = evaluate(fit_matrix, data.validation);
+        std::fprintf(stderr, "validation:\n");
+        print_metrics_table(stderr, v);
+        nlohmann::ordered_json full{{"model", args.model}, {"rank", o.rank}, {"validation", to_json(v)}};
+        if (!args.history_json.empty()) write_text_file(args.history_json, full.dump(1));
+    }
+    const auto report = evaluate(data.train, data.test);
+    std::fprintf(stderr, "model: %s rank %d, %.2f s; test:\n", args.model.c_str(), int(o.rank), seconds);
+    print_metrics_table(stderr, report);
+    const std::string json = to_json(report).dump();
+    std::printf("%s\n", json.c_str());
+    if (!args.metrics_json.empty()) write_text_file(args.metrics_json, json);
+}
+
 inline void run_train(TrainArgs args) {
     apply_threads(args.threads);
     mvae::EvalOptions eval_options;
@@ -109,6 +160,7 @@ inline void run_train(TrainArgs args) {
                  int(data.n_users()), int(data.n_items()), static_cast<long long>(data.train.nnz()),
                  static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
     if (args.model == "pop") return run_train_pop(args, data, eval_options);
+    if (args.model == "puresvd" || args.model == "wals") return run_train_factors(args, data, eval_options);
 
     auto& o = args.options;
     o.sides = mvae::parse_sides(args.model);
@@ -235,8 +287,9 @@ inline void add_train_command(CLI::App& app) {
     cmd->add_option("--data", args->data, "Split folder with train.csv, test.csv and optionally vali.csv")
         ->required()
         ->check(CLI::ExistingDirectory);
-    cmd->add_option("--model", args->model, "Model: mvae (dual), uvae, ivae, or pop")
-        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop"}))
+    cmd->add_option("--model", args->model,
+                    "Model: mvae (dual), uvae, ivae; baselines pop, puresvd, wals (the completion alone)")
+        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop", "puresvd", "wals"}))
         ->capture_default_str();
     cmd->add_option("--completion", args->completion, "Completion of R: svd, als or none")
         ->check(CLI::IsMember({"svd", "als", "none"}))
@@ -245,6 +298,10 @@ inline void add_train_command(CLI::App& app) {
     cmd->add_flag("--no-clamp", args->no_clamp, "Do not clamp completed values to [0, 1]");
     cmd->add_option("--als-w0", o.als_unobserved_weight, "ALS weight of unobserved entries")->capture_default_str();
     cmd->add_option("--als-lambda", o.als_lambda, "ALS ridge weight")->capture_default_str();
+    cmd->add_option("--als-iterations", o.als_iterations, "ALS iterations")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--svd-power-iterations", o.svd_power_iterations, "Power iterations of the randomized SVD")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     cmd->add_option("--mask-ratio", o.mask_ratio, "Share of each input batch's entries set to 0")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();

@@ -72,8 +72,8 @@ struct MvaeOptions {
     index_t rank = 50;               ///< k of the factorisation
     bool clamp = true;               ///< clamp completed values to [0, 1]
     index_t svd_power_iterations = 2;
-    double als_lambda = 0.1;         ///< ALS ridge weight
-    double als_unobserved_weight = 0.05;  ///< w0: weight of the unobserved entries in ALS, in (0, 1]
+    double als_lambda = 1.0;         ///< ALS ridge weight
+    double als_unobserved_weight = 0.1;   ///< w0: weight of the unobserved entries in ALS, in (0, 1]
     index_t als_iterations = 10;
 
     // --- model ---

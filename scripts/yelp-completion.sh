@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The completion alone as a recommender on Yelp (train minus vali; validation and test metrics):
+# chooses the completion's settings. Writes docs/results/yelp-completion-*.json. Seconds per run.
+#   bash scripts/yelp-completion.sh
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data=${MVAE_DATA:-$root/../shared/data/yelp}
+build=${MVAE_BUILD_DIR:-$root/build/main}
+out=${MVAE_RESULTS:-$root/docs/results}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_BENCHMARKS=OFF \
+  -DMVAE_ENABLE_CUDA=OFF >/dev/null
+cmake --build "$build" --target mvae_cli >/dev/null
+mkdir -p "$out"
+while read -r name args; do
+  # shellcheck disable=SC2086
+  "$build/examples/mvae" train --data "$data" --select-on-validation --threads "${MVAE_THREADS:-1}" $args \
+    --history-json "$out/yelp-completion-$name.json" --metrics-json "$out/yelp-completion-$name-test.json" >/dev/null 2>&1
+  echo "$name: $args"
+done <<'RUNS'
+svd50-q2 --model puresvd --rank 50 --svd-power-iterations 2
+svd50-q8 --model puresvd --rank 50 --svd-power-iterations 8
+svd100-q8 --model puresvd --rank 100 --svd-power-iterations 8
+svd20-q8 --model puresvd --rank 20 --svd-power-iterations 8
+als50 --model wals --rank 50
+als50-w005 --model wals --rank 50 --als-w0 0.05
+als100 --model wals --rank 100
+als20 --model wals --rank 20
+RUNS
