@@ -16,6 +16,8 @@
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/row_source.hpp"
 
+#include "support/random_matrices.hpp"
+
 #include "support/thread_guard.hpp"
 
 using mvae::CompletedMatrix;
@@ -33,22 +35,10 @@ static_assert(mvae::CompletionPolicy<mvae::RandomizedSvd>);
 static_assert(mvae::CompletionPolicy<mvae::WeightedAls>);
 static_assert(mvae::CompletionPolicy<mvae::NoCompletion>);
 
+using mvae_test::skewed_random;
+
 namespace {
 
-/// P(R(u, i) = 1) = min(1, c · a_u · b_i) with skewed activity a and popularity b.
-InteractionMatrix skewed_random(index_t n, index_t m, double c, std::uint64_t seed) {
-    const mvae::RandomStream stream(seed, 77);
-    std::vector<Interaction> pairs;
-    for (index_t u = 0; u < n; ++u) {
-        const double a = 1.0 / std::sqrt(1.0 + double(u % 13));
-        for (index_t i = 0; i < m; ++i) {
-            const double b = std::pow(1.0 + double(i), -0.6);
-            if (stream.uniform<double>(std::uint64_t(u) * std::uint64_t(m) + std::uint64_t(i)) < std::min(1.0, c * a * b))
-                pairs.push_back({u, i});
-        }
-    }
-    return InteractionMatrix(n, m, pairs);
-}
 
 /// R′ in full, naively: 1 where observed, else the (clamped) dot product of the factors.
 Eigen::MatrixXd naive_completed(const InteractionMatrix& r, const LowRankFactors& f, bool clamp) {

@@ -15,6 +15,8 @@
 #include "mvae/core/parallel.hpp"
 #include "mvae/random/random_stream.hpp"
 
+#include "support/random_matrices.hpp"
+
 #include "support/thread_guard.hpp"
 
 using mvae::EigenRowMajor;
@@ -23,6 +25,8 @@ using mvae::Interaction;
 using mvae::InteractionMatrix;
 using mvae::RandomizedSvd;
 using mvae::RandomizedSvdOptions;
+
+using mvae_test::skewed_random;
 
 namespace {
 
@@ -44,21 +48,6 @@ InteractionMatrix planted_blocks() {
     return InteractionMatrix(n, m, pairs);
 }
 
-/// A random 0/1 matrix with skewed item popularity and user activity (like real data, it has a
-/// dominant singular value and a decaying spectrum): P(R(u, i) = 1) = min(1, c · a_u · b_i).
-InteractionMatrix skewed_random(index_t n, index_t m, double c, std::uint64_t seed) {
-    const mvae::RandomStream stream(seed, 77);
-    std::vector<Interaction> pairs;
-    for (index_t u = 0; u < n; ++u) {
-        const double a = 1.0 / std::sqrt(1.0 + double(u % 13));
-        for (index_t i = 0; i < m; ++i) {
-            const double b = std::pow(1.0 + double(i), -0.6);
-            if (stream.uniform<double>(std::uint64_t(u) * std::uint64_t(m) + std::uint64_t(i)) < std::min(1.0, c * a * b))
-                pairs.push_back({u, i});
-        }
-    }
-    return InteractionMatrix(n, m, pairs);
-}
 
 Eigen::MatrixXd dense(const InteractionMatrix& r) {
     Eigen::MatrixXd d = Eigen::MatrixXd::Zero(r.n_users(), r.n_items());

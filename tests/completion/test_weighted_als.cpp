@@ -14,6 +14,8 @@
 #include "mvae/core/parallel.hpp"
 #include "mvae/random/random_stream.hpp"
 
+#include "support/random_matrices.hpp"
+
 #include "support/thread_guard.hpp"
 
 using mvae::EigenRowMajor;
@@ -24,22 +26,10 @@ using mvae::LowRankFactors;
 using mvae::WeightedAls;
 using mvae::WeightedAlsOptions;
 
+using mvae_test::skewed_random;
+
 namespace {
 
-/// P(R(u, i) = 1) = min(1, c · a_u · b_i) with skewed activity a and popularity b.
-InteractionMatrix skewed_random(index_t n, index_t m, double c, std::uint64_t seed) {
-    const mvae::RandomStream stream(seed, 77);
-    std::vector<Interaction> pairs;
-    for (index_t u = 0; u < n; ++u) {
-        const double a = 1.0 / std::sqrt(1.0 + double(u % 13));
-        for (index_t i = 0; i < m; ++i) {
-            const double b = std::pow(1.0 + double(i), -0.6);
-            if (stream.uniform<double>(std::uint64_t(u) * std::uint64_t(m) + std::uint64_t(i)) < std::min(1.0, c * a * b))
-                pairs.push_back({u, i});
-        }
-    }
-    return InteractionMatrix(n, m, pairs);
-}
 
 /// Block b: users [user_begin, +users) like items [item_begin, +items).
 struct Block {

@@ -120,11 +120,13 @@ private:
         for (index_t bu = 0; bu < user_batches_->batch_count(); ++bu) {
             for (index_t bi = 0; bi < item_batches_->batch_count(); ++bi) {
                 auto t0 = std::chrono::steady_clock::now();
-                if (user_) accumulate(report.user, user_->train_step(src.user_input, src.user_target, user_batches_->batch(bu)),
-                                      *user_);
+                if (user_)
+                    report.user.add(user_->train_step(src.user_input, src.user_target, user_batches_->batch(bu)),
+                                    user_->last_gradient_stats().norm);
                 auto t1 = std::chrono::steady_clock::now();
-                if (item_) accumulate(report.item, item_->train_step(src.item_input, src.item_target, item_batches_->batch(bi)),
-                                      *item_);
+                if (item_)
+                    report.item.add(item_->train_step(src.item_input, src.item_target, item_batches_->batch(bi)),
+                                    item_->last_gradient_stats().norm);
                 auto t2 = std::chrono::steady_clock::now();
                 user_seconds += std::chrono::duration<double>(t1 - t0).count();
                 item_seconds += std::chrono::duration<double>(t2 - t1).count();
@@ -134,23 +136,9 @@ private:
         if (item_) finish(report.item, *item_, item_seconds);
     }
 
-    static void accumulate(EpochReport& r, const VaeLoss& loss, const VaeTrainer<S, D>& trainer) {
-        r.loss += loss.total;
-        r.reconstruction += loss.reconstruction;
-        r.kl += loss.kl;
-        r.gradient_norm += trainer.last_gradient_stats().norm;
-        ++r.steps;
-    }
-
     static void finish(EpochReport& r, VaeTrainer<S, D>& trainer, double seconds) {
         trainer.finish_epoch();
-        if (r.steps > 0) {
-            const double n = r.steps;
-            r.loss /= n;
-            r.reconstruction /= n;
-            r.kl /= n;
-            r.gradient_norm /= n;
-        }
+        r.average();
         r.epoch = trainer.epochs_done();
         r.learning_rate = trainer.optimizer().learning_rate();
         r.seconds = seconds;

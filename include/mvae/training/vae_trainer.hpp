@@ -62,6 +62,24 @@ struct EpochReport {
     double gradient_norm = 0;     ///< mean L2 norm of the whole gradient
     double learning_rate = 0;     ///< at the end of the epoch
     double seconds = 0;           ///< wall time of the epoch
+
+    /// Adds one step's loss and gradient norm (sums until average()).
+    void add(const VaeLoss& step_loss, double step_gradient_norm) noexcept {
+        loss += step_loss.total;
+        reconstruction += step_loss.reconstruction;
+        kl += step_loss.kl;
+        gradient_norm += step_gradient_norm;
+        ++steps;
+    }
+    /// Turns the sums of add() into means over the steps.
+    void average() noexcept {
+        if (steps == 0) return;
+        const double n = steps;
+        loss /= n;
+        reconstruction /= n;
+        kl /= n;
+        gradient_norm /= n;
+    }
 };
 
 /**
@@ -169,21 +187,10 @@ public:
         batches_->start_epoch(std::uint64_t(epoch_));
         EpochReport report;
         for (index_t k = 0; k < batches_->batch_count(); ++k) {
-            const VaeLoss loss = train_step(input_source, target_source, batches_->batch(k));
-            report.loss += loss.total;
-            report.reconstruction += loss.reconstruction;
-            report.kl += loss.kl;
-            report.gradient_norm += last_stats_.norm;
-            ++report.steps;
+            report.add(train_step(input_source, target_source, batches_->batch(k)), last_stats_.norm);
         }
         finish_epoch();
-        if (report.steps > 0) {
-            const double n = report.steps;
-            report.loss /= n;
-            report.reconstruction /= n;
-            report.kl /= n;
-            report.gradient_norm /= n;
-        }
+        report.average();
         report.epoch = epoch_;
         report.learning_rate = adam_.learning_rate();
         report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
