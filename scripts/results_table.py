@@ -3,8 +3,9 @@
 
     python3 scripts/results_table.py [docs/results]
 
-For each yelp-<run>-history.json: the test metrics at the epoch chosen on validation and at the
-last epoch (F1@1/5/10, NDCG@1/5/10), the chosen epoch, seconds per epoch and peak memory.
+For each yelp-<run>-history.json: the test metrics of the model retrained on all of train for
+the chosen epochs (runs with --retrain-full), at the epoch chosen on validation, and at the last
+epoch (F1@1/5/10, NDCG@1/5/10), the chosen epoch, seconds per epoch and peak memory.
 """
 import glob
 import json
@@ -25,6 +26,9 @@ for path in sorted(glob.glob(os.path.join(folder, "yelp-*-history.json"))):
     h = json.load(open(path))
     epochs = h["epochs"]
     per_epoch = sum(e["seconds"] for e in epochs) / max(1, len(epochs))
+    if h.get("test_retrained_full"):
+        print(f"| {name} (retrained on all of train for the chosen epochs) | {h['selected_epoch']} | "
+              f"{cells(h['test_retrained_full'])} | {per_epoch:.1f} | {h['peak_rss_mib']:.0f} |")
     if h.get("selected_on_validation"):
         print(f"| {name} (chosen on validation) | {h['selected_epoch']} | {cells(h['test_selected'])} | "
               f"{per_epoch:.1f} | {h['peak_rss_mib']:.0f} |")

@@ -26,7 +26,7 @@ chmod +x "$mvae"
 trap 'rm -f "$mvae"' EXIT
 mkdir -p "$out"
 
-common=(--data "$data" --epochs "$epochs" --eval-every 5 --select-on-validation --seed "$seed" --threads "$(nproc)")
+common=(--data "$data" --eval-every 5 --select-on-validation --seed "$seed" --threads "$(nproc)")
 declare -A runs=(
   [mvae]="--model mvae"
   [uvae]="--model uvae"
@@ -47,9 +47,11 @@ for name in "${order[@]}"; do
   [[ -n ${runs[$name]:-} ]] || { echo "unknown run '$name'" >&2; exit 2; }
   history="$out/yelp-$name-history.json"
   if [[ -f $history ]]; then echo "skip $name: $history exists" >&2; continue; fi
-  echo "=== $name: mvae train ${runs[$name]} ${common[*]}" >&2
+  ep=(--epochs "$epochs")  # unless the run sets its own
+  [[ ${runs[$name]} == *--epochs* ]] && ep=()
+  echo "=== $name: mvae train ${common[*]} ${ep[*]} ${runs[$name]}" >&2
   # shellcheck disable=SC2086
-  "$mvae" train "${common[@]}" ${runs[$name]} --metrics-json "$out/yelp-$name.json" --history-json "$history.tmp" \
+  "$mvae" train "${common[@]}" "${ep[@]}" ${runs[$name]} --metrics-json "$out/yelp-$name.json" --history-json "$history.tmp" \
     2> >(tee "$out/yelp-$name.log" >&2)
   mv "$history.tmp" "$history"
 done
