@@ -19,6 +19,20 @@
 
 namespace mvae {
 
+namespace detail {
+
+/// α σ(u) + (1 − α) σ(i) of a user-side and an item-side logit (a namespace-scope kernel functor,
+/// see mvae/model/variational_autoencoder.hpp).
+template <Real S>
+struct BlendSigmoids {
+    S alpha;
+    MVAE_HOST_DEVICE S operator()(S user_logit, S item_logit) const noexcept {
+        return alpha * stable_sigmoid(user_logit) + (S(1) - alpha) * stable_sigmoid(item_logit);
+    }
+};
+
+}  // namespace detail
+
 /// Which VAEs a DualVAE has: both (MVAE), or one of them (the paper's Fig. 2 ablations).
 enum class DualSides { Both, UserOnly, ItemOnly };
 
@@ -138,17 +152,10 @@ public:
         }
         user_logits_.resize(count, n_items_);
         user_->predict_logits(user_input_.cview(), user_logits_.view());
-        backend_.map(out, Blend{S(config_.alpha)}, ConstView(user_logits_.view()), ConstView(out));
+        backend_.map(out, detail::BlendSigmoids<S>{S(config_.alpha)}, ConstView(user_logits_.view()), ConstView(out));
     }
 
 private:
-    struct Blend {  // α σ(u) + (1 − α) σ(i)
-        S alpha;
-        MVAE_HOST_DEVICE S operator()(S user_logit, S item_logit) const noexcept {
-            return alpha * stable_sigmoid(user_logit) + (S(1) - alpha) * stable_sigmoid(item_logit);
-        }
-    };
-
     template <class Opt>
     static auto& side(Opt& vae, const char* which) {
         require_argument(vae.has_value(), "DualVAE: this model has no ", which, " side");

@@ -23,6 +23,24 @@
 
 namespace mvae {
 
+namespace detail {
+
+// Kernel functors live at namespace scope: nvcc refuses a class's private types as arguments of
+// a __global__ template, so the CUDA backend could not launch them.
+template <Real S>
+struct AddValues {
+    MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a + b; }
+};
+
+/// u ∈ (0, 1) ↦ bound · (2u − 1): a uniform draw on (−bound, bound).
+template <Real S>
+struct SymmetricUniform {
+    S bound;
+    MVAE_HOST_DEVICE S operator()(S u) const noexcept { return bound * (S(2) * u - S(1)); }
+};
+
+}  // namespace detail
+
 /// The loss of one batch, as means over its rows.
 struct VaeLoss {
     double total = 0;           ///< reconstruction + kl_weight · kl
@@ -98,7 +116,7 @@ public:
             const auto w = params_.value(layer->weight());
             const S bound = S(std::sqrt(6.0 / double(layer->in_features() + layer->out_features())));
             backend_.fill_uniform(w, RandomStream(seed, stream_id(kInitPurpose, std::uint64_t(layer->weight()))));
-            backend_.map(w, Symmetric{bound}, ConstView(w));
+            backend_.map(w, detail::SymmetricUniform<S>{bound}, ConstView(w));
             backend_.fill(params_.value(layer->bias()), S(0));
         }
     }
@@ -209,7 +227,7 @@ public:
         const auto w = params_.value(out_.weight()).col_block(first, count);  // hidden1 × count, strided
         backend_.gemm(Op::T, Op::T, S(1), w, hidden, S(0), out);
         const VectorView<const S, D> b(params_.value(out_.bias()).data() + first, count);
-        backend_.map_broadcast_col(out, Plus{}, ConstView(out), b);
+        backend_.map_broadcast_col(out, detail::AddValues<S>{}, ConstView(out), b);
     }
 
     /// mu ← μ(x̄), B × latent.
@@ -226,15 +244,6 @@ public:
 
 private:
     static constexpr std::uint64_t kInitPurpose = 0x696E6974ull;  // "init"
-
-    struct Plus {
-        MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a + b; }
-    };
-
-    struct Symmetric {  // u ∈ (0, 1) ↦ bound · (2u − 1)
-        S bound;
-        MVAE_HOST_DEVICE S operator()(S u) const noexcept { return bound * (S(2) * u - S(1)); }
-    };
 
     [[nodiscard]] std::array<const Dense<S, D>*, 7> layers() const {
         return {&enc1_, &enc2_, &mu_, &logvar_, &dec2_, &dec1_, &out_};

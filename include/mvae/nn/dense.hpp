@@ -16,6 +16,17 @@
 
 namespace mvae {
 
+namespace detail {
+
+// Kernel functors live at namespace scope: nvcc refuses a class's private types as arguments of
+// a __global__ template, so the CUDA backend could not launch them.
+template <Real S>
+struct CopyValue {
+    MVAE_HOST_DEVICE S operator()(S v) const noexcept { return v; }
+};
+
+}  // namespace detail
+
 /**
  * An affine layer whose weight and bias live in a ParameterSet.
  *
@@ -52,16 +63,12 @@ public:
     void backward(const Backend<D>& be, ParameterSet<S, D>& p, MatrixView<const S, D> x, MatrixView<const S, D> delta,
                   MatrixView<S, D> dx, bool accumulate_dx = false) const {
         be.gemm(Op::T, Op::N, S(1), x, delta, S(0), p.grad(weight_));
-        be.reduce_cols(VectorView<S, D>(p.grad(bias_).data(), out_), Copy{}, delta);
+        be.reduce_cols(VectorView<S, D>(p.grad(bias_).data(), out_), detail::CopyValue<S>{}, delta);
         if (!dx.empty())
             be.gemm(Op::N, Op::T, S(1), delta, MatrixView<const S, D>(p.value(weight_)), accumulate_dx ? S(1) : S(0), dx);
     }
 
 private:
-    struct Copy {
-        MVAE_HOST_DEVICE S operator()(S v) const noexcept { return v; }
-    };
-
     index_t in_ = 0;
     index_t out_ = 0;
     TensorId weight_ = -1;

@@ -9,6 +9,7 @@
 #include "mvae/backend/backend.hpp"
 #include "mvae/backend/cpu/cpu_buffer.hpp"
 #include "mvae/backend/cpu/eigen_map.hpp"
+#include "mvae/backend/shape_checks.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/core/parallel.hpp"
@@ -33,12 +34,8 @@ public:
     /// C ← α·op(A)·op(B) + β·C through Eigen's product (multi-threaded by set_num_threads).
     template <Real S>
     void gemm(Op op_a, Op op_b, S alpha, MView<const S> a, MView<const S> b, S beta, MView<S> c) const {
-        const index_t m = op_a == Op::N ? a.rows() : a.cols();
-        const index_t k = op_a == Op::N ? a.cols() : a.rows();
-        const index_t kb = op_b == Op::N ? b.rows() : b.cols();
-        const index_t n = op_b == Op::N ? b.cols() : b.rows();
-        require_shape(k == kb && c.rows() == m && c.cols() == n, "gemm: op(A) is ", m, " x ", k, ", op(B) is ", kb,
-                      " x ", n, ", C is ", c.rows(), " x ", c.cols());
+        index_t m = 0, n = 0, k = 0;
+        detail::require_gemm_shapes(op_a, op_b, a, b, c, m, n, k);
         auto cm = eigen_map(c);
         if (k == 0) {
             scale(c, beta);
@@ -73,7 +70,7 @@ public:
 
     template <Real S>
     void copy(MView<const S> src, MView<S> dst) const {
-        require_same_shape("copy", dst, src);
+        detail::require_same_shape("copy", dst, src);
         if (src.contiguous() && dst.contiguous()) {
             std::memmove(dst.data(), src.data(), src.size() * sizeof(S));
             return;
@@ -111,7 +108,7 @@ public:
     /// out(i, j) ← f(in(i, j)...). Inputs are views of any constness with out's shape.
     template <Real S, class F, class... In>
     void map(MView<S> out, F f, In... in) const {
-        (require_same_shape("map", out, in), ...);
+        (detail::require_same_shape("map", out, in), ...);
         const index_t cols = out.cols();
         auto row_kernel = [&](index_t i) {
             S* o = out.row(i);
@@ -130,7 +127,7 @@ public:
     /// out(i, j) ← f(in(i, j), v[j]).
     template <Real S, class F, class TI, class TV>
     void map_broadcast_row(MView<S> out, F f, MView<TI> in, VView<TV> v) const {
-        require_same_shape("map_broadcast_row", out, in);
+        detail::require_same_shape("map_broadcast_row", out, in);
         require_shape(v.size() == out.cols(), "map_broadcast_row: vector has ", v.size(), " elements, matrix has ",
                       out.cols(), " columns");
         const index_t cols = out.cols();
@@ -145,7 +142,7 @@ public:
     /// out(i, j) ← f(in(i, j), v[i]).
     template <Real S, class F, class TI, class TV>
     void map_broadcast_col(MView<S> out, F f, MView<TI> in, VView<TV> v) const {
-        require_same_shape("map_broadcast_col", out, in);
+        detail::require_same_shape("map_broadcast_col", out, in);
         require_shape(v.size() == out.rows(), "map_broadcast_col: vector has ", v.size(), " elements, matrix has ",
                       out.rows(), " rows");
         const index_t cols = out.cols();
@@ -163,7 +160,7 @@ public:
     void reduce_rows(VView<S> out, F f, First first, In... in) const {
         require_shape(out.size() == first.rows(), "reduce_rows: output has ", out.size(), " elements, input has ",
                       first.rows(), " rows");
-        (require_same_shape("reduce_rows", first, in), ...);
+        (detail::require_same_shape("reduce_rows", first, in), ...);
         const index_t cols = first.cols();
         auto row_kernel = [&](index_t i) {
             S acc = S(0);
@@ -178,7 +175,7 @@ public:
     void reduce_cols(VView<S> out, F f, First first, In... in) const {
         require_shape(out.size() == first.cols(), "reduce_cols: output has ", out.size(), " elements, input has ",
                       first.cols(), " columns");
-        (require_same_shape("reduce_cols", first, in), ...);
+        (detail::require_same_shape("reduce_cols", first, in), ...);
         const index_t rows = first.rows(), cols = first.cols();
         constexpr index_t chunk = 256;  // columns per task: a contiguous strip of every row
         const index_t chunks = (cols + chunk - 1) / chunk;
@@ -248,12 +245,6 @@ private:
     void scale(MView<S> c, S beta) const {
         if (beta == S(0)) fill(c, S(0));
         else if (beta != S(1)) map(c, [beta](S x) { return beta * x; }, MView<const S>(c));
-    }
-
-    template <class A, class B>
-    static void require_same_shape(const char* op, const A& a, const B& b) {
-        require_shape(a.rows() == b.rows() && a.cols() == b.cols(), op, ": shapes differ, ", a.rows(), " x ", a.cols(),
-                      " vs ", b.rows(), " x ", b.cols());
     }
 
     template <class K>

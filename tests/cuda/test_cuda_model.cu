@@ -1,0 +1,152 @@
+// The library's algorithms on the GPU against the same algorithms on the CPU: one VAE step, the
+// masker, Adam, and the whole MVAE pipeline (train on the GPU, save, load on the CPU).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <vector>
+
+#include "cuda_parity.cuh"
+#include "support/temp_dir.hpp"
+
+using mvae::Backend;
+using mvae::Cpu;
+using mvae::Cuda;
+using mvae::index_t;
+using namespace mvae_test;
+
+namespace {
+
+template <class S, class D>
+std::vector<S> host_copy(mvae::VectorView<const S, D> v, const Backend<D>& be) {
+    std::vector<S> out(std::size_t(v.size()));
+    be.download(v, out.data());
+    return out;
+}
+
+mvae::VaeConfig vae_config() {
+    mvae::VaeConfig c;
+    c.input_dim = 300;
+    c.hidden1 = c.hidden2 = 64;
+    c.latent = 16;
+    c.seed = 9;
+    return c;
+}
+
+mvae::InteractionMatrix planted_clicks() {
+    mvae::SyntheticConfig c;
+    c.n_users = 600;
+    c.n_items = 250;
+    c.exposures_per_user = 60;
+    c.seed = 4;
+    return mvae::generate_synthetic(c).clicks;
+}
+
+mvae::MvaeOptions small_options() {
+    mvae::MvaeOptions o;
+    o.rank = 8;
+    o.vae.hidden1 = o.vae.hidden2 = 32;
+    o.vae.latent = 8;
+    o.batch_size = 128;
+    o.epochs = 2;
+    o.seed = 5;
+    return o;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("one VAE step gives the CPU's loss and gradients", "[cuda][model][vae]", float, double) {
+    using S = TestType;
+    const auto c = vae_config();
+    mvae::VariationalAutoencoder<S, Cpu> cpu(c);
+    mvae::VariationalAutoencoder<S, Cuda> gpu(c);
+    // The same seeded Glorot draw on both devices: the uniform fill is bit-identical.
+    const auto p_cpu = host_copy<S>(mvae::VectorView<const S, Cpu>(cpu.parameters().values()), cpu.backend());
+    const auto p_gpu = host_copy<S>(mvae::VectorView<const S, Cuda>(gpu.parameters().values()), gpu.backend());
+    REQUIRE(p_cpu == p_gpu);
+
+    const index_t batch = 50;
+    auto input = random_host<S>(batch, c.input_dim, 1), target = random_host<S>(batch, c.input_dim, 2);
+    Backend<Cpu>().map(target.view(), [](S v) { return v > S(0.3) ? S(1) : S(0); }, target.cview());
+    Backend<Cpu>().map(input.view(), [](S v, S t) { return v > S(0.8) ? S(0) : t; }, input.cview(), target.cview());
+    HostMatrix<S> noise(batch, c.latent);
+    cpu.draw_noise(noise.view(), mvae::RandomStream(3, 0));  // host-drawn ε fed to both
+    const auto d_input = to_device(input), d_target = to_device(target), d_noise = to_device(noise);
+
+    const auto l_cpu = cpu.forward_backward(input.cview(), target.cview(), noise.cview());
+    const auto l_gpu = gpu.forward_backward(d_input.cview(), d_target.cview(), d_noise.cview());
+    REQUIRE(l_gpu.reconstruction == Approx(l_cpu.reconstruction).epsilon(1e-5));
+    REQUIRE(l_gpu.kl == Approx(l_cpu.kl).epsilon(1e-4).margin(1e-6));
+    const auto g_cpu = host_copy<S>(mvae::VectorView<const S, Cpu>(cpu.parameters().grads()), cpu.backend());
+    const auto g_gpu = host_copy<S>(mvae::VectorView<const S, Cuda>(gpu.parameters().grads()), gpu.backend());
+    REQUIRE(max_scaled_difference(g_gpu.data(), g_cpu.data(), g_cpu.size()) < 50 * parity_tolerance<S>);
+
+    HostMatrix<S> s_cpu(batch, c.input_dim), s_gpu(batch, c.input_dim);
+    DeviceMatrix<S> d_scores(batch, c.input_dim);
+    cpu.predict(input.cview(), s_cpu.view());
+    gpu.predict(d_input.cview(), d_scores.view());
+    REQUIRE(max_scaled_difference(to_host(d_scores), s_cpu) < 10 * parity_tolerance<S>);
+}
+
+TEST_CASE("masks are the same bits on the GPU", "[cuda][masking]") {
+    mvae::StochasticMasker<float, Cpu> cpu(0.3, 17);
+    mvae::StochasticMasker<float, Cuda> gpu(0.3, 17);
+    HostMatrix<float> m(97, 501);
+    DeviceMatrix<float> dm(97, 501);
+    for (std::uint64_t key : {std::uint64_t(0), std::uint64_t(5), mvae::stream_id(3, 4)}) {
+        cpu.draw_mask(Backend<Cpu>(), m.view(), key);
+        gpu.draw_mask(Backend<Cuda>(), dm.view(), key);
+        REQUIRE(max_scaled_difference(to_host(dm), m) == 0.0);
+        auto batch = random_host<float>(97, 501, key);
+        auto d_batch = to_device(batch);
+        cpu.apply(Backend<Cpu>(), batch.view(), key);
+        gpu.apply(Backend<Cuda>(), d_batch.view(), key);
+        REQUIRE(max_scaled_difference(to_host(d_batch), batch) == 0.0);
+    }
+}
+
+TEMPLATE_TEST_CASE("Adam steps match the CPU", "[cuda][optim]", float, double) {
+    using S = TestType;
+    const index_t n = 10'007;
+    auto p = random_host<S>(1, n, 1);
+    const auto g = random_host<S>(1, n, 2);
+    auto dp = to_device(p);
+    const auto dg = to_device(g);
+    mvae::Adam<S, Cpu> cpu(n, {.learning_rate = 0.01});
+    mvae::Adam<S, Cuda> gpu(n, {.learning_rate = 0.01});
+    for (int step = 0; step < 3; ++step) {
+        cpu.step(Backend<Cpu>(), mvae::VectorView<S, Cpu>(p.data(), n), mvae::VectorView<const S, Cpu>(g.data(), n));
+        gpu.step(Backend<Cuda>(), mvae::VectorView<S, Cuda>(dp.data(), n), mvae::VectorView<const S, Cuda>(dg.data(), n));
+    }
+    REQUIRE(max_scaled_difference(to_host(dp), p) < parity_tolerance<S>);
+}
+
+TEST_CASE("MVAE trained on the GPU scores like the CPU and loads on the CPU", "[cuda][model][mvae]") {
+    const auto clicks = planted_clicks();
+    for (auto schedule : {mvae::Schedule::Independent, mvae::Schedule::Paired}) {
+        auto o = small_options();
+        o.schedule = schedule;
+        mvae::MvaeModel<float, Cuda> gpu(o);
+        mvae::MvaeModel<float, Cpu> cpu(o);
+        gpu.fit(clicks);
+        cpu.fit(clicks);
+        HostMatrix<float> s_gpu(100, clicks.n_items()), s_cpu(100, clicks.n_items());
+        gpu.score(50, 100, s_gpu.view());
+        cpu.score(50, 100, s_cpu.view());
+        // Two epochs of different summation orders: close, not bit-equal.
+        REQUIRE(max_scaled_difference(s_gpu, s_cpu) < 2e-3);
+
+        const mvae_test::TempDir dir;
+        gpu.save(dir.path() / "gpu.mvae");
+        auto loaded = mvae::Mvae::load(dir.path() / "gpu.mvae");
+        HostMatrix<float> s_loaded(100, clicks.n_items());
+        loaded.score(50, 100, s_loaded.view());
+        REQUIRE(max_scaled_difference(s_loaded, s_gpu) < 1e-5);
+        REQUIRE(loaded.epochs_done() == 2);
+        auto back = mvae::MvaeModel<float, Cuda>::load(dir.path() / "gpu.mvae");
+        HostMatrix<float> s_back(100, clicks.n_items());
+        back.score(50, 100, s_back.view());
+        REQUIRE(max_scaled_difference(s_back, s_gpu) == 0.0);
+        REQUIRE(back.recommend(3, 10) == gpu.recommend(3, 10));
+        REQUIRE(gpu.recommend_for_history(std::vector<index_t>{1, 2, 3}, 5).size() == 5);
+    }
+}
