@@ -87,6 +87,25 @@ TEMPLATE_TEST_CASE("one VAE step gives the CPU's loss and gradients", "[cuda][mo
     REQUIRE(max_scaled_difference(to_host(d_scores), s_cpu) < 10 * parity_tolerance<S>);
 }
 
+TEST_CASE("completed rows and columns are built on the GPU as on the CPU", "[cuda][completion]") {
+    const auto clicks = planted_clicks();
+    const auto completed = mvae::SvdCompleter(mvae::RandomizedSvd({.rank = 8})).complete(clicks);
+    const std::vector<index_t> rows{5, 0, 599, 17, 17, 3};  // repeats allowed
+    for (auto side : {mvae::RowsOf::Users, mvae::RowsOf::Items}) {
+        const mvae::CompletedRowSource<float, Cpu> cpu(completed, side);
+        const mvae::CompletedRowSource<float, Cuda> gpu(completed, side);
+        const index_t n = index_t(rows.size()) - (side == mvae::RowsOf::Items ? 1 : 0);  // items: ids < 250
+        const std::span<const index_t> batch(rows.data() + (side == mvae::RowsOf::Items ? 1 : 0), std::size_t(n));
+        std::vector<index_t> ids(batch.begin(), batch.end());
+        if (side == mvae::RowsOf::Items) std::replace(ids.begin(), ids.end(), index_t(599), index_t(249));
+        HostMatrix<float> expected(n, cpu.cols());
+        DeviceMatrix<float> got(n, gpu.cols());
+        cpu.fill(Backend<Cpu>(), ids, expected.view());
+        gpu.fill(Backend<Cuda>(), ids, got.view());
+        REQUIRE(max_scaled_difference(to_host(got), expected) < 1e-5);
+    }
+}
+
 TEST_CASE("masks are the same bits on the GPU", "[cuda][masking]") {
     mvae::StochasticMasker<float, Cpu> cpu(0.3, 17);
     mvae::StochasticMasker<float, Cuda> gpu(0.3, 17);

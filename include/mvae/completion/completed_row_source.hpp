@@ -8,13 +8,19 @@
 //   3. out(b, j) ← 1 for the observed entries of each batch row (its CSR row for users, its CSC
 //      column for items), in parallel over the batch rows.
 // For users A = P, C = Q (rows of R′); for items A = Q, C = P (rows of R′ᵀ, the iVAE's input).
-// Memory: O(nnz + (n + m)·k) for R and the factors (copied once into S), plus the B × k gather and
-// the B × cols batch. Cost per batch: 2·B·cols·k flops (the GEMM dominates) + O(B·cols + nnz_b).
+// The passes are backend primitives and kernel functors, written once: on a GPU the batch is built
+// where it is used, from device copies of the factors and of R's sparse structure (uploaded once),
+// and only the B row ids travel per batch.
+// Memory: O(nnz + (n + m)·k) for R and the factors (copied once into S, on the device), plus the
+// B × k gather and the B × cols batch. Cost per batch: 2·B·cols·k flops (the GEMM dominates) +
+// O(B·cols + nnz_b).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -22,6 +28,7 @@
 #include "mvae/backend/backend.hpp"
 #include "mvae/backend/cpu/cpu_backend.hpp"
 #include "mvae/backend/cpu/eigen_map.hpp"
+#include "mvae/backend/device_copy.hpp"
 #include "mvae/completion/completed_matrix.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/macros.hpp"
@@ -44,6 +51,33 @@ struct ClampToUnit {
     MVAE_HOST_DEVICE S operator()(S x) const noexcept { return x < S(0) ? S(0) : (x > S(1) ? S(1) : x); }
 };
 
+/// to(b, c) ← from(rows[b], c); one call per element t = b·k + c of the B × k gather.
+template <class S, class D>
+struct GatherFactorRows {
+    MatrixView<const S, D> from;
+    MatrixView<S, D> to;
+    const index_t* rows;
+    MVAE_HOST_DEVICE void operator()(index_t t) const noexcept {
+        const index_t k = to.cols();
+        const index_t b = t / k, c = t % k;
+        to(b, c) = from(rows[b], c);
+    }
+};
+
+/// out(b, j) ← 1 for the observed entries j of row rows[b] of a CSR structure; one call per batch row.
+template <class S, class D>
+struct SetObservedOnes {
+    MatrixView<S, D> out;
+    const index_t* rows;
+    const offset_t* offsets;
+    const index_t* indices;
+    MVAE_HOST_DEVICE void operator()(index_t b) const noexcept {
+        const index_t r = rows[b];
+        S* o = out.row(b);
+        for (offset_t e = offsets[r]; e < offsets[r + 1]; ++e) o[indices[e]] = S(1);
+    }
+};
+
 }  // namespace detail
 
 /**
@@ -53,6 +87,7 @@ struct ClampToUnit {
  * fill() uses a workspace of the source, so one source must not fill two batches concurrently.
  *
  * @tparam S the scalar of the batches (float or double); the factors are copied to S once.
+ * @tparam D the device the batches are built on (the factors and R's structure are copied there).
  *
  * @code
  * const mvae::CompletedMatrix completed = mvae::SvdCompleter().complete(train);
@@ -61,17 +96,22 @@ struct ClampToUnit {
  * trainer.fit(users);
  * @endcode
  */
-template <Real S>
+template <Real S, Device D = Cpu>
 class CompletedRowSource {
 public:
-    explicit CompletedRowSource(const CompletedMatrix& completed, RowsOf rows_of = RowsOf::Users)
+    explicit CompletedRowSource(const CompletedMatrix& completed, RowsOf rows_of = RowsOf::Users,
+                                Backend<D> backend = {})
         : completed_(&completed), rows_of_(rows_of) {
         const LowRankFactors& f = completed.factors();
-        copy_factors(rows_of == RowsOf::Users ? f.p : f.q, row_factors_);
-        copy_factors(rows_of == RowsOf::Users ? f.q : f.p, col_factors_);
+        copy_factors(backend, rows_of == RowsOf::Users ? f.p : f.q, row_factors_);
+        copy_factors(backend, rows_of == RowsOf::Users ? f.q : f.p, col_factors_);
+        const InteractionMatrix& r = completed.observed();
+        const bool users = rows_of == RowsOf::Users;
+        offsets_.assign(backend, users ? r.user_offsets() : r.item_offsets());
+        indices_.assign(backend, users ? r.user_items() : r.item_users());
     }
     /// The completed matrix would dangle.
-    CompletedRowSource(const CompletedMatrix&& completed, RowsOf rows_of = RowsOf::Users) = delete;
+    CompletedRowSource(const CompletedMatrix&& completed, RowsOf rows_of = RowsOf::Users, Backend<D> backend = {}) = delete;
 
     /// n_users for RowsOf::Users, n_items for RowsOf::Items.
     [[nodiscard]] index_t rows() const noexcept {
@@ -89,36 +129,22 @@ public:
      * factors (see the file comment). Throws ShapeError when out is not |rows| × cols(),
      * ArgumentError when a row is outside [0, rows()).
      */
-    void fill(const Backend<Cpu>& be, std::span<const index_t> rows, MatrixView<S, Cpu> out) const {
+    void fill(const Backend<D>& be, std::span<const index_t> rows, MatrixView<S, D> out) const {
         detail::require_batch_shape("CompletedRowSource::fill", rows, this->rows(), cols(), out.rows(), out.cols());
         const auto batch = index_t(rows.size());
+        if (batch == 0) return;
+        batch_rows_.assign(be, rows);  // the row ids where the kernels run (on the CPU: no copy)
         const auto k = index_t(row_factors_.cols());
         if (k == 0) {
             be.fill(out, S(0));
         } else {
             gather_.resize(batch, k);
-            const auto from = row_factors_.cview();
-            const auto to = gather_.view();
-            be.for_each_index(batch, [&](index_t b) { std::copy_n(from.row(rows[std::size_t(b)]), k, to.row(b)); });
+            be.for_each_index(batch * k, detail::GatherFactorRows<S, D>{row_factors_.cview(), gather_.view(),
+                                                                        batch_rows_.data()});
             be.gemm(Op::N, Op::T, S(1), gather_.cview(), col_factors_.cview(), S(0), out);
-            if (completed_->clamped()) be.map(out, detail::ClampToUnit<S>{}, MatrixView<const S, Cpu>(out));
+            if (completed_->clamped()) be.map(out, detail::ClampToUnit<S>{}, MatrixView<const S, D>(out));
         }
-        const InteractionMatrix& r = completed_->observed();
-        const bool users = rows_of_ == RowsOf::Users;
-        be.for_each_index(batch, [&](index_t b) {
-            const index_t row = rows[std::size_t(b)];
-            S* o = out.row(b);
-            for (index_t j : users ? r.items_of(row) : r.users_of(row)) o[j] = S(1);
-        });
-    }
-
-    /// For devices with their own memory: built on the host, then one upload.
-    template <Device D>
-    void fill(const Backend<D>& be, std::span<const index_t> rows, MatrixView<S, D> out) const {
-        detail::require_batch_shape("CompletedRowSource::fill", rows, this->rows(), cols(), out.rows(), out.cols());
-        staging_.resize(index_t(rows.size()), cols());
-        fill(Backend<Cpu>(), rows, staging_.view());
-        be.upload(staging_.data(), out);
+        be.for_each_index(batch, detail::SetObservedOnes<S, D>{out, batch_rows_.data(), offsets_.data(), indices_.data()});
     }
 
     /**
@@ -190,17 +216,26 @@ public:
     }
 
 private:
-    static void copy_factors(const EigenRowMajor<double>& from, Matrix<S, Cpu>& to) {
-        to.resize(index_t(from.rows()), index_t(from.cols()));
-        if (to.size() > 0) eigen_map(to.view()) = from.template cast<S>();
+    static void copy_factors(const Backend<D>& be, const EigenRowMajor<double>& from, Matrix<S, D>& to) {
+        Matrix<S, Cpu> host(index_t(from.rows()), index_t(from.cols()));
+        if (host.size() > 0) eigen_map(host.view()) = from.template cast<S>();
+        if constexpr (std::is_same_v<D, Cpu>) {
+            (void)be;
+            to = std::move(host);
+        } else {
+            to.resize(host.rows(), host.cols());
+            if (host.size() > 0) be.upload(host.data(), to.view());
+        }
     }
 
     const CompletedMatrix* completed_;
     RowsOf rows_of_;
-    Matrix<S, Cpu> row_factors_;  // rows() × k
-    Matrix<S, Cpu> col_factors_;  // cols() × k
-    mutable Matrix<S, Cpu> gather_;
-    mutable Matrix<S, Cpu> staging_;
+    Matrix<S, D> row_factors_;  // rows() × k
+    Matrix<S, D> col_factors_;  // cols() × k
+    DeviceCopy<offset_t, D> offsets_;  // R's CSR (users) or CSC (items) structure, where D's kernels read it
+    DeviceCopy<index_t, D> indices_;
+    mutable DeviceCopy<index_t, D> batch_rows_;
+    mutable Matrix<S, D> gather_;
 };
 
 static_assert(RowSource<CompletedRowSource<float>, float, Cpu>);

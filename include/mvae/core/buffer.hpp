@@ -1,4 +1,4 @@
-// mvae/core/buffer.hpp — owning, uninitialised storage for N scalars in a device's memory.
+// mvae/core/buffer.hpp — owning, uninitialised storage for N elements in a device's memory.
 //
 // Buffer<Scalar, Device> is declared here and specialised by each backend
 // (mvae/backend/cpu/cpu_buffer.hpp, mvae/backend/cuda/…): an unsupported device fails to compile.
@@ -12,7 +12,7 @@
 
 namespace mvae {
 
-template <Real Scalar, Device D>
+template <Element Scalar, Device D>
 class Buffer;
 
 }  // namespace mvae

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <type_traits>
 
 namespace mvae {
@@ -38,5 +39,10 @@ concept Device = is_device_v<T>;
 /// A scalar type the numerical templates are instantiated with: float for speed, double for checks.
 template <class T>
 concept Real = std::same_as<T, float> || std::same_as<T, double>;
+
+/// What device memory holds: the scalars, and the 32/64-bit indices of sparse structure (CSR/CSC
+/// offsets and indices, a batch's row ids) that kernels read beside them.
+template <class T>
+concept Element = Real<T> || std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t>;
 
 }  // namespace mvae

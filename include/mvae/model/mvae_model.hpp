@@ -354,8 +354,8 @@ private:
     }
 
     void build_sources() {
-        user_rows_ = std::make_unique<CompletedRowSource<S>>(*completed_, RowsOf::Users);
-        item_rows_ = std::make_unique<CompletedRowSource<S>>(*completed_, RowsOf::Items);
+        user_rows_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Users, backend_);
+        item_rows_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Items, backend_);
         if (options_.target == ReconstructionTarget::Observed) {
             train_t_ = std::make_unique<InteractionMatrix>(train_->transposed());
             user_observed_ = std::make_unique<SparseRowSource<S>>(*train_);
@@ -441,7 +441,7 @@ private:
     Backend<D> backend_;
     std::unique_ptr<InteractionMatrix> train_, train_t_;
     std::unique_ptr<CompletedMatrix> completed_;
-    std::unique_ptr<CompletedRowSource<S>> user_rows_, item_rows_;
+    std::unique_ptr<CompletedRowSource<S, D>> user_rows_, item_rows_;
     std::unique_ptr<SparseRowSource<S>> user_observed_, item_observed_;
     std::unique_ptr<DualVAE<S, D>> model_;
     std::unique_ptr<DualTrainer<S, D>> trainer_;

@@ -92,11 +92,11 @@ public:
     void download(MView<const S> src, S* host) const {
         copy(src, MView<S>(host, src.rows(), src.cols()));
     }
-    template <Real S>
+    template <Element S>
     void upload(const S* host, VView<S> dst) const {
         std::memmove(dst.data(), host, std::size_t(dst.size()) * sizeof(S));
     }
-    template <Real S>
+    template <Element S>
     void download(VView<const S> src, S* host) const {
         std::memmove(host, src.data(), std::size_t(src.size()) * sizeof(S));
     }

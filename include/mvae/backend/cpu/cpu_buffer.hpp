@@ -12,7 +12,7 @@
 
 namespace mvae {
 
-template <Real Scalar>
+template <Element Scalar>
 class Buffer<Scalar, Cpu> {
 public:
     /// Alignment of the first element: one AVX-512 register, one cache line.

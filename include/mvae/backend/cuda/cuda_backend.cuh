@@ -104,7 +104,7 @@ public:
                                           std::size_t(dst.rows()), cudaMemcpyHostToDevice, stream()));
         MVAE_CUDA_CHECK(cudaStreamSynchronize(stream()));
     }
-    template <Real S>
+    template <Element S>
     void upload(const S* host, VView<S> dst) const {
         if (dst.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpyAsync(dst.data(), host, std::size_t(dst.size()) * sizeof(S), cudaMemcpyHostToDevice,
@@ -119,7 +119,7 @@ public:
                                           std::size_t(src.rows()), cudaMemcpyDeviceToHost, stream()));
         MVAE_CUDA_CHECK(cudaStreamSynchronize(stream()));
     }
-    template <Real S>
+    template <Element S>
     void download(VView<const S> src, S* host) const {
         if (src.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpyAsync(host, src.data(), std::size_t(src.size()) * sizeof(S), cudaMemcpyDeviceToHost,

@@ -12,7 +12,7 @@
 
 namespace mvae {
 
-template <Real Scalar>
+template <Element Scalar>
 class Buffer<Scalar, Cuda> {
 public:
     Buffer() = default;
