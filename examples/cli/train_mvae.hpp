@@ -21,6 +21,7 @@
 #include "metrics_table.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/data/jca_split.hpp"
+#include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/io/atomic_file.hpp"
 #include "mvae/model/mvae_model.hpp"
@@ -100,13 +101,18 @@ void run_train_mvae(const TrainArgs& args, const mvae::SplitData& data, const mv
                  args.model.c_str(), args.completion.c_str(), int(o.rank), prepare_seconds, args.schedule.c_str(),
                  o.mask_ratio, int(o.epochs));
 
-    const auto evaluate = [&](const mvae::InteractionMatrix& exclude, const mvae::InteractionMatrix& truth) {
-        return mvae::evaluate_ranking<float>(
-            exclude, truth,
-            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
-                model.score(first, count, out);
+    // Ranked where the scores are (on the GPU with --device cuda): only the top K ids reach the host.
+    const auto evaluate_model = [&](MvaeModel& m, const mvae::InteractionMatrix& exclude,
+                                    const mvae::InteractionMatrix& truth) {
+        return mvae::evaluate_ranking_on<float, D>(
+            m.backend(), exclude, truth,
+            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, D> out) {
+                m.score_on_device(first, count, out);
             },
             eval_options);
+    };
+    const auto evaluate = [&](const mvae::InteractionMatrix& exclude, const mvae::InteractionMatrix& truth) {
+        return evaluate_model(model, exclude, truth);
     };
     const std::size_t ndcg10 = [&] {
         for (std::size_t n = 0; n < eval_options.ks.size(); ++n)
@@ -173,12 +179,7 @@ void run_train_mvae(const TrainArgs& args, const mvae::SplitData& data, const mv
             const auto r = full.train_epoch();
             std::fprintf(stderr, "retrain on all of train: epoch %d/%d  %.1f s\n", e, best_epoch, r.seconds);
         }
-        retrained = mvae::evaluate_ranking<float>(
-            data.train, data.test,
-            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
-                full.score(first, count, out);
-            },
-            eval_options);
+        retrained = evaluate_model(full, data.train, data.test);
         if (!args.save.empty()) model = std::move(full);
         headline = *retrained;
     }

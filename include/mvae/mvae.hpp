@@ -1,6 +1,7 @@
 // mvae/mvae.hpp — the umbrella header: everything a host (CPU) user of mvae needs.
 //
-// CUDA users additionally include mvae/backend/cuda/cuda.cuh from a .cu file compiled by nvcc.
+// CUDA users include mvae/cuda.cuh (this header plus the CUDA backend) from a .cu file compiled by
+// nvcc, and link mvae::cuda.
 #pragma once
 
 #include "mvae/version.hpp"
@@ -13,6 +14,7 @@
 
 #include "mvae/backend/backend.hpp"
 #include "mvae/backend/cpu/cpu_backend.hpp"
+#include "mvae/backend/device_copy.hpp"
 
 #include "mvae/random/philox.hpp"
 #include "mvae/random/random_cursor.hpp"
@@ -29,6 +31,7 @@
 #include "mvae/data/split_data.hpp"
 #include "mvae/data/synthetic.hpp"
 
+#include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/eval/metrics.hpp"
 #include "mvae/eval/top_k.hpp"

@@ -3,9 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "cuda_parity.cuh"
+#include "mvae/data/random_split.hpp"
+#include "mvae/eval/device_ranking.hpp"
 #include "support/temp_dir.hpp"
 
 using mvae::Backend;
@@ -168,4 +171,28 @@ TEST_CASE("MVAE trained on the GPU scores like the CPU and loads on the CPU", "[
         REQUIRE(back.recommend(3, 10) == gpu.recommend(3, 10));
         REQUIRE(gpu.recommend_for_history(std::vector<index_t>{1, 2, 3}, 5).size() == 5);
     }
+}
+
+TEST_CASE("ranking on the GPU gives the host protocol's report exactly", "[cuda][eval]") {
+    const auto clicks = planted_clicks();
+    mvae::RandomSplitOptions split_options;
+    split_options.seed = 8;
+    const auto split = mvae::random_split(clicks, split_options);
+    // Scores on 7 levels: many ties, which must break by the lower index on both devices.
+    auto scores = random_host<float>(clicks.n_users(), clicks.n_items(), 41);
+    Backend<Cpu>().map(scores.view(), [](float v) { return std::floor(v * 3.5f); }, scores.cview());
+    const auto d_scores = to_device(scores);
+    mvae::EvalOptions opt;
+    opt.ks = {1, 5, 10};
+    const auto host = mvae::evaluate_scores(split.train, split.test, scores.cview(), opt);
+    const auto gpu = mvae::evaluate_ranking_on<float, Cuda>(
+        Backend<Cuda>(), split.train, split.test,
+        [&](index_t first, index_t count, mvae::MatrixView<float, Cuda> out) {
+            Backend<Cuda>().copy(d_scores.cview().row_block(first, count), out);
+        },
+        opt, 128);
+    REQUIRE(gpu.users_evaluated == host.users_evaluated);
+    REQUIRE(gpu.precision == host.precision);
+    REQUIRE(gpu.recall == host.recall);
+    REQUIRE(gpu.ndcg == host.ndcg);
 }

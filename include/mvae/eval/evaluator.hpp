@@ -38,25 +38,26 @@ inline void require_same_split_shape(const InteractionMatrix& train, const Inter
                   " but the test matrix is ", test.n_users(), " x ", test.n_items());
 }
 
-/// The protocol over blocks. `score_block(first, count)` returns a count × n_items view of the
-/// scores of users [first, first + count); it is called from the calling thread only.
-template <Real Scalar, class BlockFn>
-EvalReport evaluate_blocks(const InteractionMatrix& train, const InteractionMatrix& test, BlockFn&& score_block,
-                           const EvalOptions& options, index_t block_users) {
+/// The protocol over blocks of users, given their ranked lists. `rank_block(first, count, kmax,
+/// ranked, lengths)` writes, for each user u = first + b with test items, its best items into
+/// ranked[b·kmax, b·kmax + lengths[b]) (training items excluded, ties by lower index); rows of
+/// users without test items are ignored. Called from the calling thread only.
+template <class RankFn>
+EvalReport evaluate_ranked_blocks(const InteractionMatrix& train, const InteractionMatrix& test, RankFn&& rank_block,
+                                  const EvalOptions& options, index_t block_users) {
     require_same_split_shape(train, test);
     require_argument(block_users >= 1, "block_users must be at least 1, got ", block_users);
     MetricAccumulator acc(options);
     const std::span<const index_t> ks(acc.ks());
     const index_t kmax = max_k(ks);
     const index_t n_users = train.n_users();
-    const index_t n_items = train.n_items();
     const auto nk = ks.size();
 
-    // Scratch sized once per call: ranked lists, per-user metrics and errors of one block.
+    // Scratch sized once per call: ranked lists and per-user metrics of one block.
     const index_t block = std::min(block_users, std::max<index_t>(n_users, 1));
     std::vector<index_t> ranked(std::size_t(block) * std::size_t(kmax));
+    std::vector<index_t> lengths(static_cast<std::size_t>(block));
     std::vector<UserMetrics> metrics(std::size_t(block) * nk);
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(block));
 
     index_t cursor = 0;
     for (;;) {
@@ -70,25 +71,48 @@ EvalReport evaluate_blocks(const InteractionMatrix& train, const InteractionMatr
         const index_t count = end - first;
         cursor = end;
 
+        rank_block(first, count, kmax, std::span<index_t>(ranked.data(), std::size_t(count) * std::size_t(kmax)),
+                   std::span<index_t>(lengths.data(), std::size_t(count)));
+        parallel_for(0, count, [&](index_t b) {
+            const auto slot = std::size_t(b);
+            if (test.user_degree(first + b) == 0) return;
+            const std::span<const index_t> list(ranked.data() + slot * std::size_t(kmax), std::size_t(lengths[slot]));
+            user_metrics(list, test.items_of(first + b), ks, std::span<UserMetrics>(metrics.data() + slot * nk, nk));
+        });
+        for (index_t b = 0; b < count; ++b) {
+            if (test.user_degree(first + b) == 0) continue;
+            acc.add(std::span<const UserMetrics>(metrics.data() + std::size_t(b) * nk, nk));
+        }
+    }
+    return acc.report();
+}
+
+/// The protocol over blocks of host scores. `score_block(first, count)` returns a count × n_items
+/// view of the scores of users [first, first + count); it is called from the calling thread only.
+template <Real Scalar, class BlockFn>
+EvalReport evaluate_blocks(const InteractionMatrix& train, const InteractionMatrix& test, BlockFn&& score_block,
+                           const EvalOptions& options, index_t block_users) {
+    const index_t n_items = train.n_items();
+    std::vector<std::exception_ptr> errors;
+    auto rank_block = [&](index_t first, index_t count, index_t kmax, std::span<index_t> ranked,
+                          std::span<index_t> lengths) {
         const MatrixView<const Scalar, Cpu> scores = score_block(first, count);
         require_shape(scores.rows() == count && scores.cols() == n_items, "evaluation: the scores of users [", first,
-                      ", ", end, ") are ", scores.rows(), " x ", scores.cols(), ", expected ", count, " x ", n_items);
-
+                      ", ", first + count, ") are ", scores.rows(), " x ", scores.cols(), ", expected ", count, " x ",
+                      n_items);
+        errors.assign(std::size_t(count), nullptr);  // keeps its capacity after the first block
         parallel_for(0, count, [&](index_t b) {
             const index_t u = first + b;
             const auto slot = std::size_t(b);
             if (test.user_degree(u) == 0) return;
             try {
-                const std::span<index_t> list(ranked.data() + slot * std::size_t(kmax), std::size_t(kmax));
+                const std::span<index_t> list = ranked.subspan(slot * std::size_t(kmax), std::size_t(kmax));
                 const std::span<const Scalar> row(scores.row(b), std::size_t(n_items));
-                const index_t n = top_k(row, train.items_of(u), kmax, list);
-                user_metrics(list.first(std::size_t(n)), test.items_of(u), ks,
-                             std::span<UserMetrics>(metrics.data() + slot * nk, nk));
+                lengths[slot] = top_k(row, train.items_of(u), kmax, list);
             } catch (...) {
                 errors[slot] = std::current_exception();
             }
         });
-
         // Report the failure of the lowest user, so the error too is independent of the threads.
         for (index_t b = 0; b < count; ++b) {
             if (!errors[std::size_t(b)]) continue;
@@ -98,12 +122,8 @@ EvalReport evaluate_blocks(const InteractionMatrix& train, const InteractionMatr
                 throw NumericalError(error_message("evaluation: user ", first + b, " (0-based row of the scores): ", e.what()));
             }
         }
-        for (index_t b = 0; b < count; ++b) {
-            if (test.user_degree(first + b) == 0) continue;
-            acc.add(std::span<const UserMetrics>(metrics.data() + std::size_t(b) * nk, nk));
-        }
-    }
-    return acc.report();
+    };
+    return evaluate_ranked_blocks(train, test, rank_block, options, block_users);
 }
 
 }  // namespace detail

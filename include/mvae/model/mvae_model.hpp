@@ -211,6 +211,16 @@ public:
         score_to_host(backend_, first_user, count, out);
     }
 
+    /// As score(), into memory of device D: the score-provider signature of evaluate_ranking_on,
+    /// which ranks where the scores are and never copies them to the host.
+    void score_on_device(index_t first_user, index_t count, MatrixView<S, D> out) {
+        ensure_scoring();
+        model_->score(*user_rows_, first_user, count, out);
+    }
+
+    /// The backend (device context) the model runs on.
+    [[nodiscard]] const Backend<D>& backend() const noexcept { return backend_; }
+
     /**
      * The k best items for a training user, the user's training items excluded, ties broken by the
      * lower item index. Throws ArgumentError for an unknown user or k < 0.
