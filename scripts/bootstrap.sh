@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing mvae needs, from Debian's packages, idempotently:
 # packages already present are left alone, and `apt-get update` runs (once) only when one is missing.
+#   bash scripts/bootstrap.sh            the build, tests and main job
+#   bash scripts/bootstrap.sh --peers    also PyTorch (python3-torch), for the peer benchmarks
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev       # the mvae command line
   python3 python3-numpy                 # the independent reference of the evaluation protocol
 )
+if [[ ${1:-} == --peers ]]; then
+  packages+=(python3-torch)             # benchmarks/peers: the PyTorch implementation of the same model
+fi
 
 missing=()
 for p in "${packages[@]}"; do

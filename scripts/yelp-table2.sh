@@ -9,7 +9,7 @@
 # RUN ∈ pop, and mvae uvae ivae nocompletion nomask keep4 (200 epochs on train − vali), and the
 # same names with -retrain (the headline protocol: 40 epochs on train − vali, the epoch chosen on
 # validation, then a fresh model trained on all of train.csv for that many epochs; its test metrics
-# are the reported ones), and mvae-als-retrain / mvae-q8-retrain (completion variants). Any RUN may
+# are the reported ones), and mvae-als, uvae-als, ivae-als, mvae-q8 (completion variants). Any RUN may
 # end in -sN to use seed N instead of 1 (its files carry the suffix): mvae-retrain-s2.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,19 +30,24 @@ chmod +x "$mvae"
 trap 'rm -f "$mvae"' EXIT
 mkdir -p "$out"
 
+# The completion is named in every run: mvae-als is the default pipeline (chosen on validation);
+# the others are the paper's SVD completion and its ablations.
 declare -A runs=(
-  [mvae]="--model mvae"
-  [uvae]="--model uvae"
-  [ivae]="--model ivae"
+  [mvae]="--model mvae --completion svd"
+  [uvae]="--model uvae --completion svd"
+  [ivae]="--model ivae --completion svd"
   [nocompletion]="--model mvae --completion none"
-  [nomask]="--model mvae --mask-ratio 0"
-  [keep4]="--model mvae --mask-ratio 0.96"
+  [nomask]="--model mvae --completion svd --mask-ratio 0"
+  [keep4]="--model mvae --completion svd --mask-ratio 0.96"
   [mvae-als]="--model mvae --completion als"
-  [mvae-q8]="--model mvae --svd-power-iterations 8"
+  [uvae-als]="--model uvae --completion als"
+  [ivae-als]="--model ivae --completion als"
+  [mvae-q8]="--model mvae --completion svd --svd-power-iterations 8"
 )
 for base in "${!runs[@]}"; do runs[$base-retrain]="${runs[$base]} --epochs 40 --retrain-full"; done
 order=("$@")
-((${#order[@]})) || order=(pop mvae-retrain uvae-retrain ivae-retrain nocompletion-retrain nomask-retrain keep4-retrain)
+((${#order[@]})) || order=(pop mvae-als-retrain mvae-retrain uvae-retrain ivae-retrain nocompletion-retrain nomask-retrain
+  keep4-retrain)
 
 for name in "${order[@]}"; do
   if [[ $name == pop ]]; then

@@ -31,7 +31,7 @@ namespace mvae_cli {
 struct TrainArgs {
     std::string data;
     std::string model = "mvae";
-    std::string completion = "svd";
+    std::string completion = "als";
     std::string schedule = "independent";
     std::string target = "completed";
     std::string kl = "standard";

@@ -190,13 +190,13 @@ TEST_CASE("pipeline options are validated and round-trip through text", "[model]
     o.mask_ratio = 1.2;
     REQUIRE_THROWS_WITH(mvae::Mvae(o), Catch::Contains("mask ratio") && Catch::Contains("1.2"));
     o = mvae::MvaeOptions{};
-    o.completion = mvae::CompletionKind::Als;
+    o.completion = mvae::CompletionKind::Svd;  // not the default, so the round trip is tested
     o.schedule = mvae::Schedule::Paired;
     o.vae.encoder2 = mvae::Activation::Sigmoid;
     o.vae.kl_convention = mvae::KlConvention::JoVA;
     o.alpha = 0.25;
     const auto back = mvae::detail::options_from_text(mvae::detail::options_to_text(o), "test");
-    REQUIRE(back.completion == mvae::CompletionKind::Als);
+    REQUIRE(back.completion == mvae::CompletionKind::Svd);
     REQUIRE(back.schedule == mvae::Schedule::Paired);
     REQUIRE(back.vae.encoder2 == mvae::Activation::Sigmoid);
     REQUIRE(back.vae.kl_convention == mvae::KlConvention::JoVA);

@@ -1,0 +1,150 @@
+// Whole MVAE epochs on the CPU beside the time their GEMMs alone take in the same process
+// (the machine's GEMM ceiling on the epoch's own shapes), and the pieces of an epoch that are not
+// GEMMs: building batches of R′ and the completion.
+//
+//   MVAE_BENCH_DATA=../shared/data/yelp build/.../benchmarks/mvae_bench_epoch --benchmark_filter=yelp/independent
+//
+// With MVAE_BENCH_DATA (a JCA split folder) the epochs run on its train.csv, else on uniform random
+// pairs of Yelp's shape. Counters (medians over the epochs): epoch_s, gemm_s (the same epoch's
+// GEMMs alone), vs_gemm = epoch_s ÷ gemm_s, GFLOP/s (GEMM FLOPs ÷ epoch_s), peak_rss_mib (the
+// process's high-water mark: run one benchmark per process to read it per configuration).
+// benchmarks/compare_cpu.sh runs these beside the PyTorch peer.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "mvae/completion/completed_row_source.hpp"
+#include "mvae/completion/matrix_completer.hpp"
+#include "mvae/data/jca_split.hpp"
+#include "mvae/model/mvae_model.hpp"
+
+#include "epoch_gemms.hpp"
+
+namespace {
+
+using mvae::Cpu;
+using mvae::index_t;
+
+double peak_rss_mib() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+        if (key == "VmHWM:") {
+            double kib = 0;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        std::getline(status, key);
+    }
+    return -1;
+}
+
+/// Yelp's training matrix from MVAE_BENCH_DATA, or random pairs of its shape; `tiny`: 300 × 200.
+mvae::InteractionMatrix training_matrix(bool tiny) {
+    if (!tiny)
+        if (const char* dir = std::getenv("MVAE_BENCH_DATA")) return mvae::load_jca_split(dir).train;
+    const index_t users = tiny ? 300 : 12'704, items = tiny ? 200 : 9'244;
+    const std::size_t pairs = tiny ? 3'000 : 252'151;
+    const mvae::RandomStream stream(2024, 1);
+    std::vector<mvae::Interaction> p(pairs);
+    for (std::size_t e = 0; e < pairs; ++e)
+        p[e] = {index_t(stream.bits(2 * e) % std::uint32_t(users)), index_t(stream.bits(2 * e + 1) % std::uint32_t(items))};
+    return mvae::InteractionMatrix(users, items, p);
+}
+
+mvae::MvaeOptions bench_options(bool tiny, mvae::Schedule schedule) {
+    mvae::MvaeOptions o;
+    o.schedule = schedule;
+    if (tiny) o.vae.hidden1 = o.vae.hidden2 = 32, o.vae.latent = 8, o.rank = 8, o.batch_size = 64;
+    return o;
+}
+
+void BM_epoch(benchmark::State& state, bool tiny, mvae::Schedule schedule) {
+    const auto train = training_matrix(tiny);
+    const auto o = bench_options(tiny, schedule);
+    mvae::Mvae model(o);
+    model.prepare(train);
+    std::vector<double> epochs;
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto report = model.train_epoch();
+        epochs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        benchmark::DoNotOptimize(report.user.loss);
+    }
+    const double peak = peak_rss_mib();  // before the GEMM replay's own workspaces
+    mvae_bench::EpochGemms<Cpu> gemms(train.n_users(), train.n_items(), o);
+    std::vector<double> replays;
+    for (std::size_t r = 0; r < epochs.size(); ++r) replays.push_back(gemms.run());
+    const double epoch_s = mvae_bench::median(epochs), gemm_s = mvae_bench::median(replays);
+    state.counters["epoch_s"] = epoch_s;
+    state.counters["gemm_s"] = gemm_s;
+    state.counters["vs_gemm"] = epoch_s / gemm_s;
+    state.counters["GFLOP/s"] = gemms.flops() * 1e-9 / epoch_s;
+    state.counters["gemm_GFLOP/s"] = gemms.flops() * 1e-9 / gemm_s;
+    state.counters["peak_rss_mib"] = peak;
+}
+
+/// One batch of 1500 rows of R′ (users) or R′ᵀ (items) from rank-50 factors.
+void BM_completed_rows(benchmark::State& state, bool tiny, mvae::RowsOf side) {
+    const auto train = training_matrix(tiny);
+    const auto o = bench_options(tiny, mvae::Schedule::Independent);
+    const auto completed = mvae::SvdCompleter(mvae::RandomizedSvd({.rank = o.rank})).complete(train);
+    const mvae::CompletedRowSource<float> source(completed, side);
+    const index_t batch = std::min(o.batch_size, source.rows());
+    std::vector<index_t> rows(static_cast<std::size_t>(batch));
+    for (index_t b = 0; b < batch; ++b) rows[std::size_t(b)] = (b * 7919) % source.rows();
+    mvae::Matrix<float, Cpu> out(batch, source.cols());
+    for (auto _ : state) {
+        source.fill(mvae::Backend<Cpu>(), rows, out.view());
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * batch * source.cols());
+    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * batch * source.cols() * o.rank * 1e-9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// The completion: a rank-50 randomized SVD of R (2 power iterations) and the R′ column means.
+void BM_completion(benchmark::State& state, bool tiny) {
+    const auto train = training_matrix(tiny);
+    const auto o = bench_options(tiny, mvae::Schedule::Independent);
+    for (auto _ : state) {
+        const auto completed = mvae::SvdCompleter(mvae::RandomizedSvd({.rank = o.rank})).complete(train);
+        benchmark::DoNotOptimize(mvae::CompletedRowSource<float>(completed).column_means());
+    }
+}
+
+void register_all() {
+    for (bool tiny : {false, true}) {
+        const std::string data = tiny ? "tiny" : "yelp";
+        for (auto schedule : {mvae::Schedule::Independent, mvae::Schedule::Paired})
+            benchmark::RegisterBenchmark(("BM_epoch/" + data + "/" + mvae::to_string(schedule)).c_str(), BM_epoch, tiny,
+                                         schedule)
+                ->Iterations(tiny ? 1 : (schedule == mvae::Schedule::Paired ? 2 : 4))
+                ->UseRealTime()
+                ->Unit(benchmark::kSecond);
+        for (auto side : {mvae::RowsOf::Users, mvae::RowsOf::Items})
+            benchmark::RegisterBenchmark(
+                ("BM_completed_rows/" + data + (side == mvae::RowsOf::Users ? "/users" : "/items")).c_str(),
+                BM_completed_rows, tiny, side)
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("BM_completion/" + data).c_str(), BM_completion, tiny)
+            ->Iterations(1)
+            ->UseRealTime()
+            ->Unit(benchmark::kSecond);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_all();
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
