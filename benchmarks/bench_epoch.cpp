@@ -13,11 +13,11 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "mvae/completion/completed_row_source.hpp"
+#include "mvae/core/memory_usage.hpp"
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/model/mvae_model.hpp"
@@ -28,20 +28,6 @@ namespace {
 
 using mvae::Cpu;
 using mvae::index_t;
-
-double peak_rss_mib() {
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "VmHWM:") {
-            double kib = 0;
-            status >> kib;
-            return kib / 1024.0;
-        }
-        std::getline(status, key);
-    }
-    return -1;
-}
 
 /// Yelp's training matrix from MVAE_BENCH_DATA, or random pairs of its shape; `tiny`: 300 × 200.
 mvae::InteractionMatrix training_matrix(bool tiny) {
@@ -75,7 +61,7 @@ void BM_epoch(benchmark::State& state, bool tiny, mvae::Schedule schedule) {
         epochs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         benchmark::DoNotOptimize(report.user.loss);
     }
-    const double peak = peak_rss_mib();  // before the GEMM replay's own workspaces
+    const double peak = mvae::peak_resident_mib();  // before the GEMM replay's own workspaces
     mvae_bench::EpochGemms<Cpu> gemms(train.n_users(), train.n_items(), o);
     std::vector<double> replays;
     for (std::size_t r = 0; r < epochs.size(); ++r) replays.push_back(gemms.run());

@@ -19,6 +19,7 @@
 
 #include "json_report.hpp"
 #include "metrics_table.hpp"
+#include "mvae/core/memory_usage.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/device_ranking.hpp"
@@ -51,21 +52,6 @@ struct TrainArgs {
 
 inline void write_text_file(const std::string& path, const std::string& text) {
     mvae::write_file_atomically(path, [&](std::ofstream& out) { out << text << '\n'; });
-}
-
-/// Peak resident memory of this process in MiB (Linux /proc), or -1 where unavailable.
-inline double peak_rss_mib() {
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "VmHWM:") {
-            double kib = 0;
-            status >> kib;
-            return kib / 1024.0;
-        }
-        std::getline(status, key);
-    }
-    return -1;
 }
 
 /// `train` minus the pairs of `holdout` (the JCA folders keep vali.csv inside train.csv).
@@ -190,7 +176,7 @@ void run_train_mvae(const TrainArgs& args, const mvae::SplitData& data, const mv
                              : "last epoch");
     print_metrics_table(stderr, headline);
     std::fprintf(stderr, "training %.1f s, total %.1f s, peak memory %.0f MiB\n", train_seconds, total_seconds,
-                 peak_rss_mib());
+                 mvae::peak_resident_mib());
 
     const std::string json = to_json(headline).dump();
     std::printf("%s\n", json.c_str());
@@ -206,7 +192,7 @@ void run_train_mvae(const TrainArgs& args, const mvae::SplitData& data, const mv
                                     {"test_last_epoch", to_json(last)},
                                     {"train_seconds", train_seconds},
                                     {"total_seconds", total_seconds},
-                                    {"peak_rss_mib", peak_rss_mib()},
+                                    {"peak_rss_mib", mvae::peak_resident_mib()},
                                     {"threads", mvae::num_threads()},
                                     {"epochs", history}};
         write_text_file(args.history_json, full.dump(1));

@@ -9,6 +9,7 @@
 #include "mvae/core/device.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
+#include "mvae/core/memory_usage.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/core/types.hpp"
 
