@@ -40,21 +40,13 @@ constexpr Shape kShapes[] = {{"yelp", 12'704, 9'244, 252'151},
                              {"pinterest", 55'187, 9'911, 1'220'101},
                              {"tiny", 300, 200, 3'000}};
 
-mvae::InteractionMatrix random_pairs(const Shape& s) {
-    const mvae::RandomStream stream(2024, 1);
-    std::vector<mvae::Interaction> pairs(std::size_t(s.pairs));
-    for (std::size_t e = 0; e < pairs.size(); ++e)
-        pairs[e] = {index_t(stream.bits(2 * e) % std::uint32_t(s.users)), index_t(stream.bits(2 * e + 1) % std::uint32_t(s.items))};
-    return mvae::InteractionMatrix(s.users, s.items, pairs);
-}
-
 void BM_mvae_epoch(benchmark::State& state, Shape shape, mvae::Schedule schedule, bool tf32) {
     mvae::CudaContext::default_context().set_tf32(tf32);
     mvae::MvaeOptions o;
     o.schedule = schedule;
     o.epochs = 1;
     if (shape.users < 1000) o.vae.hidden1 = o.vae.hidden2 = 32, o.vae.latent = 8, o.rank = 8, o.batch_size = 64;
-    const auto train = random_pairs(shape);
+    const auto train = mvae_bench::random_pairs(shape.users, shape.items, std::size_t(shape.pairs));
     mvae::MvaeModel<float, Cuda> model(o);
     model.prepare(train);
     model.train_epoch();  // warm-up: first-touch allocations, cuBLAS heuristics

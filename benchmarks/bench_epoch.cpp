@@ -33,13 +33,7 @@ using mvae::index_t;
 mvae::InteractionMatrix training_matrix(bool tiny) {
     if (!tiny)
         if (const char* dir = std::getenv("MVAE_BENCH_DATA")) return mvae::load_jca_split(dir).train;
-    const index_t users = tiny ? 300 : 12'704, items = tiny ? 200 : 9'244;
-    const std::size_t pairs = tiny ? 3'000 : 252'151;
-    const mvae::RandomStream stream(2024, 1);
-    std::vector<mvae::Interaction> p(pairs);
-    for (std::size_t e = 0; e < pairs; ++e)
-        p[e] = {index_t(stream.bits(2 * e) % std::uint32_t(users)), index_t(stream.bits(2 * e + 1) % std::uint32_t(items))};
-    return mvae::InteractionMatrix(users, items, p);
+    return tiny ? mvae_bench::random_pairs(300, 200, 3'000) : mvae_bench::random_pairs(12'704, 9'244, 252'151);
 }
 
 mvae::MvaeOptions bench_options(bool tiny, mvae::Schedule schedule) {

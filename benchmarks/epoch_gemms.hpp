@@ -10,10 +10,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/matrix.hpp"
+#include "mvae/data/interaction_matrix.hpp"
+#include "mvae/random/random_stream.hpp"
 #include "mvae/model/mvae_options.hpp"
 
 namespace mvae_bench {
@@ -22,6 +25,17 @@ namespace mvae_bench {
 inline double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+/// `pairs` uniform random (user, item) pairs of an n_users × n_items matrix (duplicates merge):
+/// data of a real data set's size, for timings that do not depend on which pairs they are.
+inline mvae::InteractionMatrix random_pairs(mvae::index_t n_users, mvae::index_t n_items, std::size_t pairs) {
+    const mvae::RandomStream stream(2024, 1);
+    std::vector<mvae::Interaction> p(pairs);
+    for (std::size_t e = 0; e < pairs; ++e)
+        p[e] = {mvae::index_t(stream.bits(2 * e) % std::uint32_t(n_users)),
+                mvae::index_t(stream.bits(2 * e + 1) % std::uint32_t(n_items))};
+    return mvae::InteractionMatrix(n_users, n_items, p);
 }
 
 /// The batch sizes of one pass over `rows` rows (the last batch holds the remainder).
