@@ -12,6 +12,7 @@ data=${MVAE_DATA:-$root/../shared/data/yelp}
 build=${MVAE_BUILD_DIR:-$root/build/bench}
 out=${MVAE_RESULTS:-$root/docs/results}
 threads=${MVAE_THREADS:-$(nproc)}
+python=${MVAE_PYTHON:-/usr/bin/python3}   # Debian's interpreter, where python3-torch is installed
 mkdir -p "$out"
 
 bash "$root/scripts/bootstrap.sh" --peers >/dev/null
@@ -29,7 +30,7 @@ for schedule in independent paired; do
     --benchmark_filter="BM_epoch/yelp/$schedule" --benchmark_out="$out/cpu-compare-ours-$schedule.json" \
     --benchmark_out_format=json >&2
   echo "=== $schedule: PyTorch peer" >&2
-  env "${peer_env[@]}" python3 "$root/benchmarks/peers/mvae_torch.py" --data "$data" --schedule "$schedule" \
+  env "${peer_env[@]}" "$python" "$root/benchmarks/peers/mvae_torch.py" --data "$data" --schedule "$schedule" \
     --epochs "${peer_epochs[$schedule]}" --threads "$threads" --json "$out/cpu-compare-peer-$schedule.json" >/dev/null
 done
-python3 "$root/benchmarks/compare_report.py" "$out" cpu | tee "$out/cpu-compare.md"
+"$python" "$root/benchmarks/compare_report.py" "$out" cpu | tee "$out/cpu-compare.md"

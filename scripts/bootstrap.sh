@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake                 # compiler and build system
   libeigen3-dev                         # Eigen 3.4: the CPU backend
+  libopenblas-dev                       # OpenBLAS: the CPU backend's GEMM (MVAE_CPU_GEMM=OpenBLAS)
   catch2                                # Catch2 2.13: the tests
   libbenchmark-dev                      # Google Benchmark: the benchmarks
   libcli11-dev nlohmann-json3-dev       # the mvae command line

@@ -18,6 +18,9 @@
 //   map_broadcast_col(out, f, in, v)           out(i, j) ← f(in(i, j), v[i])
 //   reduce_rows(out, f, in...)                 out[i] ← Σ_j f(in(i, j)...)
 //   reduce_cols(out, f, in...)                 out[j] ← Σ_i f(in(i, j)...)
+//   map_reduce_rows(out, sums, f, in...)       with (v, t) = f(in(i, j)...) (a MappedTerm): out(i, j) ← v
+//                                              and sums[i] ← Σ_j t, one pass (a loss and its gradient);
+//                                              `out` may alias an input
 //   for_each(f, v...)                          f(v0[i], v1[i], ...) by reference, one fused pass over vectors
 //   for_each_index(n, f)                       f(i) for i in [0, n) on the device, any order (a kernel launch)
 //   fill_uniform(X, stream, offset)            X(i, j) ← stream.uniform(offset + i·cols + j), in (0, 1)
@@ -32,6 +35,14 @@
 #include "mvae/core/device.hpp"
 
 namespace mvae {
+
+/// What a map_reduce_rows functor returns for one element: the value written to the output and
+/// the term added to its row's sum.
+template <class S>
+struct MappedTerm {
+    S value;
+    S term;
+};
 
 /// The primitives of one device; see the file comment for the required members.
 template <Device D>

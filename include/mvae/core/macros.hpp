@@ -9,3 +9,15 @@
 #endif
 
 #define MVAE_FORCE_INLINE inline __attribute__((always_inline))
+
+// A loop whose iterations are independent and may run in SIMD lanes (OpenMP's simd construct when
+// OpenMP is on; GCC's ivdep hint otherwise). The reduction form sums `acc` per lane, then the
+// lanes: a fixed order for a given build, whatever the thread count.
+#if defined(_OPENMP)
+#define MVAE_SIMD _Pragma("omp simd")
+#define MVAE_SIMD_REDUCTION(...) _Pragma(MVAE_STRINGIFY(omp simd reduction(__VA_ARGS__)))
+#else
+#define MVAE_SIMD _Pragma("GCC ivdep")
+#define MVAE_SIMD_REDUCTION(...) _Pragma("GCC ivdep")
+#endif
+#define MVAE_STRINGIFY(x) #x

@@ -27,7 +27,8 @@ namespace mvae {
 #endif
 }
 
-/// Sets the threads used by host kernels and by Eigen's products. `threads` must be ≥ 1.
+/// Sets the threads used by host kernels and by the products (Eigen's, or the BLAS's, which
+/// Backend<Cpu>::gemm splits across these threads). `threads` must be ≥ 1.
 inline void set_num_threads(int threads) {
     require_argument(threads >= 1, "threads must be at least 1, got ", threads);
 #if defined(_OPENMP)

@@ -174,8 +174,12 @@ public:
     VaeLoss forward_backward(ConstView input, ConstView target, ConstView noise) {
         const index_t batch = check_batch("forward_backward", input, &target, &noise);
         forward(input, noise, /*sample=*/true);
-        const VaeLoss loss = batch_loss(target, batch);
-        backward(input, target, noise, batch);
+        // The reconstruction loss and dL/dlogits = (σ(l) − x) / B in one pass, over the logits.
+        auto logits = rows(logits_, batch);
+        bce_with_logits_forward_backward<S, D>(backend_, logits, target, S(1) / S(batch),
+                                               row_bce_.view().segment(0, batch), logits);
+        const VaeLoss loss = sum_loss(batch);
+        backward(input, noise, batch);
         return loss;
     }
 
@@ -289,9 +293,14 @@ private:
     }
 
     VaeLoss batch_loss(ConstView target, index_t batch) {
+        bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
+        return sum_loss(batch);
+    }
+
+    /// The loss from the per-row BCE sums already in row_bce_ and the KL of the current μ, log σ².
+    VaeLoss sum_loss(index_t batch) {
         auto bce = row_bce_.view().segment(0, batch);
         auto kl = row_kl_.view().segment(0, batch);
-        bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, bce);
         kl_divergence_forward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch), kl);
         // Sum the B row terms on the host in double, in row order: exact enough and deterministic.
         VaeLoss loss;
@@ -306,12 +315,11 @@ private:
         return loss;
     }
 
-    void backward(ConstView input, ConstView target, ConstView noise, index_t batch) {
+    /// Backpropagates from dL/dlogits = (σ(l) − x) / B, which the caller wrote over the logits.
+    void backward(ConstView input, ConstView noise, index_t batch) {
         const auto& c = config_;
         const S inv_batch = S(1) / S(batch);
         auto logits = rows(logits_, batch);
-        // Output: dL/dlogits = (σ(l) − x) / B, written over the logits.
-        bce_with_logits_backward<S, D>(backend_, logits, target, inv_batch, logits);
         out_.backward(backend_, params_, rows(g1_, batch), logits, rows(d_hidden1_, batch));
         // Decoder hidden layers.
         activation_backward<S, D>(backend_, c.decoder1, rows(g1_, batch), rows(d_hidden1_, batch));

@@ -4,12 +4,15 @@
 // the form that never overflows. Targets may be soft (x ∈ [0, 1], e.g. a completed matrix).
 // Backward contract: `bce_with_logits_backward` ASSIGNS dL/dl = scale · (σ(l) − x), where L is
 // scale × the summed loss; `grad` may alias `logits`. Requires only the logits and the targets.
-// Math: docs/backprop.md.
+// `bce_with_logits_forward_backward` does both in one pass over the batch (training's path): one
+// exp and one log1p per entry, shared by the loss and the gradient, in branch-free float math
+// (mvae/core/fast_math.hpp) that vectorises. Math: docs/backprop.md.
 #pragma once
 
 #include <cmath>
 
 #include "mvae/backend/backend.hpp"
+#include "mvae/core/fast_math.hpp"
 #include "mvae/core/macros.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/nn/activation.hpp"
@@ -31,6 +34,20 @@ struct BceWithLogitsGrad {
     MVAE_HOST_DEVICE S operator()(S l, S x) const noexcept { return scale * (stable_sigmoid(l) - x); }
 };
 
+/// (scale · (σ(l) − x), ℓ(l, x)) from e = e^{−|l|}: σ(l) = 1/(1 + e) for l ≥ 0, e/(1 + e) below.
+template <Real S>
+struct BceWithLogitsLossAndGrad {
+    S scale;
+    MVAE_HOST_DEVICE MVAE_FORCE_INLINE MappedTerm<S> operator()(S l, S x) const noexcept {
+        const S a = l < S(0) ? -l : l;
+        const S e = fast::exp_nonpositive(-a);
+        const S inv = S(1) / (S(1) + e);
+        const S sigmoid = l < S(0) ? e * inv : inv;
+        const S loss = (l > S(0) ? l : S(0)) - l * x + fast::log1p_unit(e);
+        return {scale * (sigmoid - x), loss};
+    }
+};
+
 }  // namespace detail
 
 /// row_loss[i] ← Σ_j ℓ(logits(i, j), target(i, j)).
@@ -45,6 +62,15 @@ template <Real S, Device D>
 void bce_with_logits_backward(const Backend<D>& be, MatrixView<const S, D> logits, MatrixView<const S, D> target, S scale,
                               MatrixView<S, D> grad) {
     be.map(grad, detail::BceWithLogitsGrad<S>{scale}, logits, target);
+}
+
+/// row_loss[i] ← Σ_j ℓ(logits(i, j), target(i, j)) and ASSIGNS grad ← scale · (σ(logits) − target),
+/// in one pass; grad may alias logits.
+template <Real S, Device D>
+void bce_with_logits_forward_backward(const Backend<D>& be, MatrixView<const S, D> logits,
+                                      MatrixView<const S, D> target, S scale, VectorView<S, D> row_loss,
+                                      MatrixView<S, D> grad) {
+    be.map_reduce_rows(grad, row_loss, detail::BceWithLogitsLossAndGrad<S>{scale}, logits, target);
 }
 
 }  // namespace mvae

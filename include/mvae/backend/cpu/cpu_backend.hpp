@@ -7,10 +7,12 @@
 #include <type_traits>
 
 #include "mvae/backend/backend.hpp"
+#include "mvae/backend/cpu/blas_gemm.hpp"
 #include "mvae/backend/cpu/cpu_buffer.hpp"
 #include "mvae/backend/cpu/eigen_map.hpp"
 #include "mvae/backend/shape_checks.hpp"
 #include "mvae/core/error.hpp"
+#include "mvae/core/macros.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/random/random_stream.hpp"
@@ -31,16 +33,22 @@ public:
 
     // --- dense linear algebra --------------------------------------------------------------
 
-    /// C ← α·op(A)·op(B) + β·C through Eigen's product (multi-threaded by set_num_threads).
+    /// C ← α·op(A)·op(B) + β·C through Eigen's product or, when built with MVAE_USE_BLAS, the BLAS
+    /// (cpu/blas_gemm.hpp); multi-threaded by set_num_threads.
     template <Real S>
     void gemm(Op op_a, Op op_b, S alpha, MView<const S> a, MView<const S> b, S beta, MView<S> c) const {
         index_t m = 0, n = 0, k = 0;
         detail::require_gemm_shapes(op_a, op_b, a, b, c, m, n, k);
-        auto cm = eigen_map(c);
         if (k == 0) {
             scale(c, beta);
             return;
         }
+        if (m == 0 || n == 0) return;
+        if constexpr (detail::cpu_gemm_uses_blas) {
+            blas_gemm_parallel(op_a, op_b, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
+        auto cm = eigen_map(c);
         auto am = eigen_map(a);
         auto bm = eigen_map(b);
         auto product = [&](const auto& lhs, const auto& rhs) {
@@ -170,6 +178,29 @@ public:
         for_rows(first.rows(), first.size(), row_kernel);
     }
 
+    /// With (v, t) = f(in(i, j)...): out(i, j) ← v and sums[i] ← Σ_j t. The inner loop is an
+    /// OpenMP SIMD loop (each row summed in vector lanes, then the lanes in a fixed order): the
+    /// same bits for any thread count. `out` may alias an input, element for element.
+    template <Real S, class F, class... In>
+    void map_reduce_rows(MView<S> out, VView<S> sums, F f, In... in) const {
+        (detail::require_same_shape("map_reduce_rows", out, in), ...);
+        require_shape(sums.size() == out.rows(), "map_reduce_rows: sums have ", sums.size(), " elements, matrix has ",
+                      out.rows(), " rows");
+        const index_t cols = out.cols();
+        auto row_kernel = [&](index_t i) {
+            S* o = out.row(i);
+            S acc = S(0);
+            MVAE_SIMD_REDUCTION(+ : acc)
+            for (index_t j = 0; j < cols; ++j) {
+                const MappedTerm<S> r = f(in.row(i)[j]...);
+                o[j] = r.value;
+                acc += r.term;
+            }
+            sums[i] = acc;
+        };
+        for_rows(out.rows(), out.size(), row_kernel);
+    }
+
     /// out[j] ← Σ_i f(in(i, j)...), summed top to bottom (threads split the columns, not the sum).
     template <Real S, class F, class First, class... In>
     void reduce_cols(VView<S> out, F f, First first, In... in) const {
@@ -241,6 +272,36 @@ public:
     }
 
 private:
+    /// The BLAS GEMM with C split into one block per thread along its longer side (rows of op(A)
+    /// or columns of op(B)): each thread runs a single-threaded BLAS call on its block. Small
+    /// products run on the calling thread. The split depends on the thread count only.
+    template <Real S>
+    static void blas_gemm_parallel(Op op_a, Op op_b, index_t m, index_t n, index_t k, S alpha, MView<const S> a,
+                                   MView<const S> b, S beta, MView<S> c) {
+        const bool ta = op_a == Op::T, tb = op_b == Op::T;
+        const index_t parts = std::min<index_t>(num_threads(), std::max(m, n) / 64);
+        if (parts <= 1 || double(m) * double(n) * double(k) < double(1 << 21)) {
+            detail::blas_gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+            return;
+        }
+        constexpr index_t align = 16;  // block edges on 64-byte boundaries of C's rows
+        const bool split_rows = m >= n;
+        const index_t extent = split_rows ? m : n;
+        const index_t step = (extent / parts + align - 1) / align * align;
+        parallel_for(0, parts, [&](index_t p) {
+            const index_t first = p * step;
+            const index_t count = std::min(extent, first + step) - first;
+            if (count <= 0) return;
+            if (split_rows) {  // rows [first, first + count) of C and of op(A)
+                const auto a_part = ta ? a.col_block(first, count) : a.row_block(first, count);
+                detail::blas_gemm(ta, tb, count, n, k, alpha, a_part, b, beta, c.row_block(first, count));
+            } else {           // columns of C and of op(B)
+                const auto b_part = tb ? b.row_block(first, count) : b.col_block(first, count);
+                detail::blas_gemm(ta, tb, m, count, k, alpha, a, b_part, beta, c.col_block(first, count));
+            }
+        });
+    }
+
     template <Real S>
     void scale(MView<S> c, S beta) const {
         if (beta == S(0)) fill(c, S(0));

@@ -173,6 +173,21 @@ public:
         MVAE_CUDA_CHECK(cudaPeekAtLastError());
     }
 
+    template <Real S, class F, class... In>
+    void map_reduce_rows(MView<S> out, VView<S> sums, F f, In... in) const {
+        (detail::require_same_shape("map_reduce_rows", out, in), ...);
+        require_shape(sums.size() == out.rows(), "map_reduce_rows: sums have ", sums.size(), " elements, matrix has ",
+                      out.rows(), " rows");
+        if (out.empty()) {
+            if (!sums.empty()) fill(sums, S(0));
+            return;
+        }
+        const unsigned blocks = unsigned(std::min<index_t>(out.rows(), index_t(1) << 16));
+        detail::cuda::map_reduce_rows<S, F, In...>
+            <<<blocks, detail::cuda::threads_per_block, 0, stream()>>>(out, sums, f, in...);
+        MVAE_CUDA_CHECK(cudaPeekAtLastError());
+    }
+
     template <Real S, class F, class First, class... In>
     void reduce_cols(VView<S> out, F f, First first, In... in) const {
         require_shape(out.size() == first.cols(), "reduce_cols: output has ", out.size(), " elements, input has ",

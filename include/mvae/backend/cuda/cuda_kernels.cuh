@@ -91,6 +91,29 @@ __global__ void reduce_rows(VectorView<S, Cuda> out, F f, First first, In... in)
     }
 }
 
+/// map_reduce_rows: one block per row (grid-strided), as reduce_rows, writing each element's value.
+template <class S, class F, class... In>
+__global__ void map_reduce_rows(MatrixView<S, Cuda> out, VectorView<S, Cuda> sums, F f, In... in) {
+    __shared__ S partial[threads_per_block];
+    const index_t cols = out.cols();
+    for (index_t i = index_t(blockIdx.x); i < out.rows(); i += index_t(gridDim.x)) {
+        S acc = S(0);
+        for (index_t j = index_t(threadIdx.x); j < cols; j += threads_per_block) {
+            const MappedTerm<S> r = f(in(i, j)...);
+            out(i, j) = r.value;
+            acc += r.term;
+        }
+        partial[threadIdx.x] = acc;
+        __syncthreads();
+        for (int width = threads_per_block / 2; width > 0; width /= 2) {
+            if (int(threadIdx.x) < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) sums[i] = partial[0];
+        __syncthreads();
+    }
+}
+
 /// Column sums: blocks of 32 columns × 8 row lanes; lane r sums rows r, r + 8, …, then the 8
 /// lanes are added in a fixed order. Reads are coalesced along a row.
 inline constexpr int reduce_cols_width = 32;

@@ -1,0 +1,76 @@
+// mvae/core/fast_math.hpp — branch-free float exp and log1p for the B × n element-wise passes.
+//
+// Why: the loss and its gradient over a batch's logits (B × #items, ≈ 14 M entries on Yelp) call
+// exp and log1p once per entry, and glibc's scalar expf/log1pf kept those passes at ≈ 15 % of an
+// epoch. These versions are straight-line arithmetic (no branches, no calls, no tables), so the
+// compiler vectorises the loops that use them (AVX-512: 16 lanes). Accuracy: a few float ulps
+// (tests/core/test_fast_math.cpp checks them against double libm), far below what training sees.
+// Double keeps libm: double is the checking precision (gradient checks), where speed does not
+// matter. CUDA device code uses its own intrinsics.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "mvae/core/macros.hpp"
+
+namespace mvae::fast {
+
+/// e^x for x ≤ 0 (x > 0 is not supported; −∞ and x < −87 give a denormal-free ≈ 1.6e-38 for float).
+template <class S>
+[[nodiscard]] MVAE_HOST_DEVICE MVAE_FORCE_INLINE S exp_nonpositive(S x) noexcept {
+#if defined(__CUDA_ARCH__)
+    return std::exp(x);
+#else
+    if constexpr (!std::is_same_v<S, float>) {
+        return std::exp(x);
+    } else {
+        // Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 polynomial for e^r and
+        // 2^n built in the exponent bits. n ≥ −126 keeps 2^n a normal float.
+        x = x < -87.0f ? -87.0f : x;
+        const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+        const float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+        float p = 1.38888889e-3f;  // 1/720
+        p = p * r + 8.33333333e-3f;
+        p = p * r + 4.16666667e-2f;
+        p = p * r + 1.66666667e-1f;
+        p = p * r + 0.5f;
+        p = p * r + 1.0f;
+        p = p * r + 1.0f;
+        const std::int32_t bits = (std::int32_t(n) + 127) << 23;
+        float scale;
+        std::memcpy(&scale, &bits, sizeof scale);
+        return p * scale;
+    }
+#endif
+}
+
+/// log(1 + e) for e ∈ [0, 1], accurate for tiny e (no cancellation: log1p(e) = 2·atanh(e / (2 + e))).
+template <class S>
+[[nodiscard]] MVAE_HOST_DEVICE MVAE_FORCE_INLINE S log1p_unit(S e) noexcept {
+#if defined(__CUDA_ARCH__)
+    return std::log1p(e);
+#else
+    if constexpr (!std::is_same_v<S, float>) {
+        return std::log1p(e);
+    } else {
+        // s ∈ [0, 1/3]; 2·atanh(s) = 2(s + s³/3 + s⁵/5 + …): terms to s¹⁷ leave < 2e-9 relative.
+        const float s = e / (2.0f + e);
+        const float s2 = s * s;
+        float p = 1.0f / 17.0f;
+        p = p * s2 + 1.0f / 15.0f;
+        p = p * s2 + 1.0f / 13.0f;
+        p = p * s2 + 1.0f / 11.0f;
+        p = p * s2 + 1.0f / 9.0f;
+        p = p * s2 + 1.0f / 7.0f;
+        p = p * s2 + 1.0f / 5.0f;
+        p = p * s2 + 1.0f / 3.0f;
+        p = p * s2 + 1.0f;
+        return 2.0f * s * p;
+    }
+#endif
+}
+
+}  // namespace mvae::fast
