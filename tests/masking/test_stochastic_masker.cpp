@@ -316,12 +316,34 @@ TEST_CASE("masks are reproducible per (seed, key) and differ between keys and se
     other_seed.draw_mask(be, m4.view(), 7);
     CHECK(to_vector(m1) != to_vector(m4));
 
-    // Golden mask (a regression guard on the stream layout): seed 7, key 1, ρ = 0.25, 3 × 4.
+    // Golden mask (a regression guard on the stream layout and on the row selection, Floyd's
+    // algorithm since issue #6): seed 7, key 1, ρ = 0.25, 3 × 4.
     mvae::StochasticMasker<double, Cpu> golden(0.25, 7);
     mvae::Matrix<double, Cpu> g(3, 4);
     golden.draw_mask(be, g.view(), 1);
-    const std::vector<double> expected_golden{1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1};
+    const std::vector<double> expected_golden{1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1};
     CHECK(to_vector(g) == expected_golden);
+}
+
+TEMPLATE_TEST_CASE("a batch masked in parts with apply_rows gets the whole batch's mask", "[masking]", float, double) {
+    using S = TestType;
+    const mvae::Backend<Cpu> be;
+    for (double ratio : {0.04, 0.5, 0.96}) {
+        CAPTURE(ratio);
+        mvae::StochasticMasker<S, Cpu> whole(ratio, 5), parts(ratio, 5);
+        mvae::Matrix<S, Cpu> a(37, 130), b(37, 130);
+        be.fill(a.view(), S(1));
+        be.fill(b.view(), S(1));
+        whole.apply(be, a.view(), 9);
+        for (index_t first : {0, 10, 11, 30})  // parts of 10, 1, 19 and 7 rows
+            parts.apply_rows(be, b.view().row_block(first, (first == 0 ? 10 : first == 10 ? 1 : first == 11 ? 19 : 7)),
+                             9, first, 37);
+        REQUIRE(count_zeros(a) == whole.masked_count(37, 130));
+        CHECK(to_vector(a) == to_vector(b));
+    }
+    mvae::StochasticMasker<S, Cpu> m(0.1, 1);
+    mvae::Matrix<S, Cpu> part(5, 10);
+    REQUIRE_THROWS_AS(m.apply_rows(be, part.view(), 0, 8, 12), mvae::ShapeError);
 }
 
 TEST_CASE("float and double masks choose the same positions", "[masking]") {

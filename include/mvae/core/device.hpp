@@ -41,8 +41,10 @@ template <class T>
 concept Real = std::same_as<T, float> || std::same_as<T, double>;
 
 /// What device memory holds: the scalars, and the 32/64-bit indices of sparse structure (CSR/CSC
-/// offsets and indices, a batch's row ids) that kernels read beside them.
+/// offsets and indices, a batch's row ids) that kernels read beside them, and 64-bit words of
+/// bitsets (the masker's per-row workspace).
 template <class T>
-concept Element = Real<T> || std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t>;
+concept Element = Real<T> || std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t> ||
+                  std::same_as<T, std::uint64_t>;
 
 }  // namespace mvae

@@ -118,10 +118,7 @@ public:
     void map(MView<S> out, F f, In... in) const {
         (detail::require_same_shape("map", out, in), ...);
         const index_t cols = out.cols();
-        auto row_kernel = [&](index_t i) {
-            S* o = out.row(i);
-            for (index_t j = 0; j < cols; ++j) o[j] = f(in.row(i)[j]...);
-        };
+        auto row_kernel = [&](index_t i) { map_row(out.row(i), cols, f, in.row(i)...); };
         for_rows(out.rows(), out.size(), row_kernel);
     }
 
@@ -139,11 +136,7 @@ public:
         require_shape(v.size() == out.cols(), "map_broadcast_row: vector has ", v.size(), " elements, matrix has ",
                       out.cols(), " columns");
         const index_t cols = out.cols();
-        auto row_kernel = [&](index_t i) {
-            S* o = out.row(i);
-            const auto* x = in.row(i);
-            for (index_t j = 0; j < cols; ++j) o[j] = f(x[j], v[j]);
-        };
+        auto row_kernel = [&](index_t i) { map_row(out.row(i), cols, f, in.row(i), v.data()); };
         for_rows(out.rows(), out.size(), row_kernel);
     }
 
@@ -187,17 +180,7 @@ public:
         require_shape(sums.size() == out.rows(), "map_reduce_rows: sums have ", sums.size(), " elements, matrix has ",
                       out.rows(), " rows");
         const index_t cols = out.cols();
-        auto row_kernel = [&](index_t i) {
-            S* o = out.row(i);
-            S acc = S(0);
-            MVAE_SIMD_REDUCTION(+ : acc)
-            for (index_t j = 0; j < cols; ++j) {
-                const MappedTerm<S> r = f(in.row(i)[j]...);
-                o[j] = r.value;
-                acc += r.term;
-            }
-            sums[i] = acc;
-        };
+        auto row_kernel = [&](index_t i) { sums[i] = map_reduce_row(out.row(i), cols, f, in.row(i)...); };
         for_rows(out.rows(), out.size(), row_kernel);
     }
 
@@ -272,6 +255,27 @@ public:
     }
 
 private:
+    // The row loops take the functor by value and the rows as plain pointers, so that nothing in
+    // the loop is read through a reference the stores might alias: GCC then vectorises them.
+    // Inputs may alias the output element for element (in-place maps).
+    template <class S, class F, class... P>
+    MVAE_FORCE_INLINE static void map_row(S* o, index_t cols, F f, const P*... p) {
+        MVAE_SIMD
+        for (index_t j = 0; j < cols; ++j) o[j] = f(p[j]...);
+    }
+
+    template <class S, class F, class... P>
+    MVAE_FORCE_INLINE static S map_reduce_row(S* o, index_t cols, F f, const P*... p) {
+        S acc = S(0);
+        MVAE_SIMD_REDUCTION(+ : acc)
+        for (index_t j = 0; j < cols; ++j) {
+            const MappedTerm<S> r = f(p[j]...);
+            o[j] = r.value;
+            acc += r.term;
+        }
+        return acc;
+    }
+
     /// The BLAS GEMM with C split into one block per thread along its longer side (rows of op(A)
     /// or columns of op(B)): each thread runs a single-threaded BLAS call on its block. Small
     /// products run on the calling thread. The split depends on the thread count only.
