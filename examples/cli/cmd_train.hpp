@@ -154,6 +154,14 @@ inline void add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--epochs", o.epochs, "Training epochs")->check(CLI::NonNegativeNumber)->capture_default_str();
     cmd->add_option("--batch", o.batch_size, "Rows per step")->check(CLI::PositiveNumber)->capture_default_str();
+    cmd->add_option("--pass-rows", o.pass_rows,
+                    "Rows per forward/backward pass; larger batches run in parts (0: from --workspace-mib)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--workspace-mib", o.workspace_mib,
+                    "Memory of each side's rows x cols step workspaces, in MiB (with --pass-rows 0)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     cmd->add_option("--hidden", o.vae.hidden1, "Width of the hidden layers")
         ->check(CLI::PositiveNumber)
         ->each([&o](const std::string&) { o.vae.hidden2 = o.vae.hidden1; })

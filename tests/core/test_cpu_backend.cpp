@@ -135,8 +135,14 @@ TEMPLATE_TEST_CASE("map, map_broadcast_row and the reductions match naive loops"
         for (index_t i = 0; i < rows; ++i) ref += x(i, j) * x(i, j);
         REQUIRE(col_sums[j] == Approx(ref).epsilon(tolerance<S>() * 10));
     }
+    // accumulate_cols adds the same column sums to what the output holds.
+    mvae::Vector<S, Cpu> acc(cols);
+    for (index_t j = 0; j < cols; ++j) acc[j] = S(j);
+    be.accumulate_cols(acc.view(), [](S a) { return a * a; }, x.cview());
+    for (index_t j : {0, 100, cols - 1}) REQUIRE(acc[j] == Approx(col_sums[j] + S(j)).epsilon(tolerance<S>() * 10));
     mvae::Vector<S, Cpu> wrong(rows + 1);
     REQUIRE_THROWS_AS(be.reduce_rows(wrong.view(), [](S a) { return a; }, x.cview()), mvae::ShapeError);
+    REQUIRE_THROWS_AS(be.accumulate_cols(wrong.view(), [](S a) { return a; }, x.cview()), mvae::ShapeError);
     mvae::Matrix<S, Cpu> small(2, 2);
     REQUIRE_THROWS_AS(be.map(small.view(), [](S a) { return a; }, x.cview()), mvae::ShapeError);
 }

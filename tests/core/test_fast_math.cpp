@@ -54,6 +54,23 @@ TEST_CASE("fast::log1p_unit is within a few float ulps of log1p on [0, 1], tiny 
     CHECK(mvae::fast::log1p_unit(0.25) == std::log1p(0.25));
 }
 
+TEST_CASE("fast::tanh is within a few float ulps of tanh, on both sides of the switch at |x| = 0.4",
+          "[core][fast_math]") {
+    double worst = 0;
+    for (int k = -200'000; k <= 200'000; ++k) {
+        const float x = 10.0f * float(k) / 200'000.0f;
+        const double ref = std::tanh(double(x));
+        const double got = mvae::fast::tanh(x);
+        worst = std::max(worst, ref == 0 ? std::abs(got) : std::abs(got - ref) / std::abs(ref));
+    }
+    CHECK(worst < 4e-7);
+    CHECK(mvae::fast::tanh(0.0f) == 0.0f);
+    CHECK(mvae::fast::tanh(100.0f) == 1.0f);
+    CHECK(mvae::fast::tanh(-100.0f) == -1.0f);
+    CHECK(mvae::fast::tanh(1e-20f) == 1e-20f);
+    CHECK(mvae::fast::tanh(0.3) == std::tanh(0.3));
+}
+
 TEMPLATE_TEST_CASE("map_reduce_rows writes the map and sums the terms, in place, the same for any thread count",
                    "[backend][cpu][fast_math]", float, double) {
     using S = TestType;

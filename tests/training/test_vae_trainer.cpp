@@ -120,6 +120,44 @@ TEST_CASE("training stops with a NumericalError naming the step when it diverges
     REQUIRE_THROWS_WITH(trainer2.fit(mvae::SparseRowSource<float>(r)), Catch::Contains("step "));
 }
 
+TEST_CASE("a batch processed in several passes trains like one pass (same masks, noise, summed gradients)",
+          "[training][passes]") {
+    const mvae::InteractionMatrix r = small_matrix();
+    auto train = [&](index_t pass_rows, std::vector<double>* losses) {
+        mvae::VaeConfig config = small_config();
+        mvae::VariationalAutoencoder<double, Cpu> vae(config);
+        mvae::VaeTrainOptions options = small_options();
+        options.pass_rows = pass_rows;
+        mvae::VaeTrainer<double, Cpu> trainer(vae, options);
+        for (const auto& report : trainer.fit(mvae::SparseRowSource<double>(r))) losses->push_back(report.loss);
+        const auto v = vae.parameters().values();
+        return std::vector<double>(v.data(), v.data() + v.size());
+    };
+    std::vector<double> whole_losses, part_losses, one_row_losses;
+    const auto whole = train(0, &whole_losses);    // 16 rows in one pass
+    const auto parts = train(5, &part_losses);     // passes of 5, 5, 5 and 1 rows
+    const auto single = train(1, &one_row_losses);  // one row per pass
+    REQUIRE(whole.size() == parts.size());
+    for (std::size_t k = 0; k < whole.size(); ++k) {
+        REQUIRE(parts[k] == Approx(whole[k]).margin(1e-9));
+        REQUIRE(single[k] == Approx(whole[k]).margin(1e-9));
+    }
+    for (std::size_t e = 0; e < whole_losses.size(); ++e) {
+        CHECK(part_losses[e] == Approx(whole_losses[e]).epsilon(1e-12));
+        CHECK(one_row_losses[e] == Approx(whole_losses[e]).epsilon(1e-12));
+    }
+    // The rule for pass_rows = 0: three rows × cols workspaces within workspace_mib.
+    mvae::VaeTrainOptions o;
+    CHECK(o.rows_per_pass(1500, 9244, sizeof(float)) == 604);    // 64 MiB / (3 · 9244 · 4 B)
+    CHECK(o.rows_per_pass(1500, 55187, sizeof(float)) == 101);
+    CHECK(o.rows_per_pass(10, 100, sizeof(float)) == 10);        // never more than the batch
+    o.workspace_mib = 1e-9;
+    CHECK(o.rows_per_pass(1500, 55187, sizeof(float)) == 1);     // never fewer than one row
+    o.pass_rows = 700;
+    CHECK(o.rows_per_pass(1500, 55187, sizeof(float)) == 700);
+    CHECK(o.rows_per_pass(300, 55187, sizeof(float)) == 300);
+}
+
 TEST_CASE("trainer options and sources are validated", "[training][errors]") {
     mvae::VariationalAutoencoder<float, Cpu> vae(small_config());
     mvae::VaeTrainOptions options = small_options();
@@ -129,6 +167,12 @@ TEST_CASE("trainer options and sources are validated", "[training][errors]") {
     options = small_options();
     options.batch_size = 0;
     REQUIRE_THROWS_AS(Trainer(vae, options), mvae::ArgumentError);
+    options = small_options();
+    options.pass_rows = -2;
+    REQUIRE_THROWS_WITH(Trainer(vae, options), Catch::Contains("pass_rows") && Catch::Contains("-2"));
+    options = small_options();
+    options.workspace_mib = 0;
+    REQUIRE_THROWS_WITH(Trainer(vae, options), Catch::Contains("workspace_mib"));
     Trainer trainer(vae, small_options());
     const mvae::InteractionMatrix wrong(5, 7, std::vector<mvae::Interaction>{{0, 1}});
     REQUIRE_THROWS_WITH(trainer.fit(mvae::SparseRowSource<float>(wrong)),

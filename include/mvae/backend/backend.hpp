@@ -18,6 +18,8 @@
 //   map_broadcast_col(out, f, in, v)           out(i, j) ← f(in(i, j), v[i])
 //   reduce_rows(out, f, in...)                 out[i] ← Σ_j f(in(i, j)...)
 //   reduce_cols(out, f, in...)                 out[j] ← Σ_i f(in(i, j)...)
+//   accumulate_cols(out, f, in...)             out[j] ← out[j] + Σ_i f(in(i, j)...)  (gradients summed over
+//                                              the parts of a batch)
 //   map_reduce_rows(out, sums, f, in...)       with (v, t) = f(in(i, j)...) (a MappedTerm): out(i, j) ← v
 //                                              and sums[i] ← Σ_j t, one pass (a loss and its gradient);
 //                                              `out` may alias an input

@@ -92,6 +92,8 @@ struct MvaeOptions {
     AdamOptions adam;
     bool output_bias_from_data = true;
     std::uint64_t seed = 0;
+    index_t pass_rows = 0;           ///< rows per forward/backward pass (0: from workspace_mib), VaeTrainOptions
+    double workspace_mib = 64;       ///< per side: the step's rows × cols workspaces, VaeTrainOptions
 
     /// Throws ArgumentError naming the first invalid setting and its value.
     void validate() const {
@@ -105,6 +107,9 @@ struct MvaeOptions {
         require_argument(mask_ratio >= 0 && mask_ratio <= 1, "mask ratio must be in [0, 1], got ", mask_ratio);
         require_argument(epochs >= 0, "epochs must be >= 0, got ", epochs);
         require_argument(batch_size >= 1, "batch size must be >= 1, got ", batch_size);
+        require_argument(pass_rows >= 0, "pass rows must be >= 0 (0 = from the workspace budget), got ", pass_rows);
+        require_argument(std::isfinite(workspace_mib) && workspace_mib > 0, "workspace MiB must be > 0, got ",
+                         workspace_mib);
         adam.validate();
         VaeConfig probe = vae;
         probe.input_dim = 1;
@@ -131,6 +136,8 @@ struct MvaeOptions {
         t.adam = adam;
         t.seed = seed;
         t.output_bias_from_data = output_bias_from_data;
+        t.pass_rows = pass_rows;
+        t.workspace_mib = workspace_mib;
         return t;
     }
 };

@@ -41,6 +41,15 @@ struct SymmetricUniform {
 
 }  // namespace detail
 
+/// Where a forward/backward pass sits in its batch, when a batch is processed in several passes
+/// (VaeTrainOptions::pass_rows): the loss is a mean over all `batch_rows` rows, so each pass's
+/// gradient is scaled by 1 / batch_rows; the first pass ASSIGNS the gradients and later passes
+/// (`accumulate`) ADD to them, so the parts' gradients sum to the whole batch's.
+struct BatchPart {
+    index_t batch_rows = 0;   ///< rows of the whole batch, ≥ the pass's rows
+    bool accumulate = false;  ///< add to the gradients instead of assigning them
+};
+
 /// The loss of one batch, as means over its rows.
 struct VaeLoss {
     double total = 0;           ///< reconstruction + kl_weight · kl
@@ -172,14 +181,27 @@ public:
      * @param noise  ε, B × latent, standard normal (see draw_noise)
      */
     VaeLoss forward_backward(ConstView input, ConstView target, ConstView noise) {
+        return forward_backward(input, target, noise, BatchPart{input.rows(), false});
+    }
+
+    /**
+     * forward_backward() on the rows of one pass over part of a batch (see BatchPart): the
+     * returned loss is the mean over THIS pass's rows; the gradients are those of the batch's
+     * mean loss restricted to these rows, assigned or added as `part` says.
+     * @throws ArgumentError when part.batch_rows is smaller than the pass.
+     */
+    VaeLoss forward_backward(ConstView input, ConstView target, ConstView noise, BatchPart part) {
         const index_t batch = check_batch("forward_backward", input, &target, &noise);
+        require_argument(part.batch_rows >= batch, "forward_backward: a pass of ", batch,
+                         " rows in a batch of ", part.batch_rows);
         forward(input, noise, /*sample=*/true);
         // The reconstruction loss and dL/dlogits = (σ(l) − x) / B in one pass, over the logits.
         auto logits = rows(logits_, batch);
-        bce_with_logits_forward_backward<S, D>(backend_, logits, target, S(1) / S(batch),
-                                               row_bce_.view().segment(0, batch), logits);
+        const S inv_batch = S(1) / S(part.batch_rows);
+        bce_with_logits_forward_backward<S, D>(backend_, logits, target, inv_batch, row_bce_.view().segment(0, batch),
+                                               logits);
         const VaeLoss loss = sum_loss(batch);
-        backward(input, noise, batch);
+        backward(input, noise, batch, inv_batch, part.accumulate);
         return loss;
     }
 
@@ -315,30 +337,30 @@ private:
         return loss;
     }
 
-    /// Backpropagates from dL/dlogits = (σ(l) − x) / B, which the caller wrote over the logits.
-    void backward(ConstView input, ConstView noise, index_t batch) {
+    /// Backpropagates from dL/dlogits = (σ(l) − x) / B, which the caller wrote over the logits;
+    /// `inv_batch` = 1 / B for the batch's B rows, `acc`: add to the gradients (BatchPart).
+    void backward(ConstView input, ConstView noise, index_t batch, S inv_batch, bool acc) {
         const auto& c = config_;
-        const S inv_batch = S(1) / S(batch);
         auto logits = rows(logits_, batch);
-        out_.backward(backend_, params_, rows(g1_, batch), logits, rows(d_hidden1_, batch));
+        out_.backward(backend_, params_, rows(g1_, batch), logits, rows(d_hidden1_, batch), false, acc);
         // Decoder hidden layers.
         activation_backward<S, D>(backend_, c.decoder1, rows(g1_, batch), rows(d_hidden1_, batch));
-        dec1_.backward(backend_, params_, rows(g2_, batch), rows(d_hidden1_, batch), rows(d_hidden2_, batch));
+        dec1_.backward(backend_, params_, rows(g2_, batch), rows(d_hidden1_, batch), rows(d_hidden2_, batch), false, acc);
         activation_backward<S, D>(backend_, c.decoder2, rows(g2_, batch), rows(d_hidden2_, batch));
-        dec2_.backward(backend_, params_, rows(z_, batch), rows(d_hidden2_, batch), rows(d_z_, batch));
+        dec2_.backward(backend_, params_, rows(z_, batch), rows(d_hidden2_, batch), rows(d_z_, batch), false, acc);
         // Reparameterisation, then the KL term's own gradient on μ and log σ².
         gaussian_sample_backward<S, D>(backend_, rows(d_z_, batch), rows(logvar_out_, batch), noise, rows(d_mu_, batch),
                                        rows(d_logvar_, batch));
         kl_divergence_backward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch),
                                      S(c.kl_weight()) * inv_batch, rows(d_mu_, batch), rows(d_logvar_, batch));
         // The two heads both read h2: the second ACCUMULATES into dL/dh2.
-        mu_.backward(backend_, params_, rows(h2_, batch), rows(d_mu_, batch), rows(d_hidden2_, batch));
+        mu_.backward(backend_, params_, rows(h2_, batch), rows(d_mu_, batch), rows(d_hidden2_, batch), false, acc);
         logvar_.backward(backend_, params_, rows(h2_, batch), rows(d_logvar_, batch), rows(d_hidden2_, batch),
-                         /*accumulate_dx=*/true);
+                         /*accumulate_dx=*/true, acc);
         activation_backward<S, D>(backend_, c.encoder2, rows(h2_, batch), rows(d_hidden2_, batch));
-        enc2_.backward(backend_, params_, rows(h1_, batch), rows(d_hidden2_, batch), rows(d_hidden1_, batch));
+        enc2_.backward(backend_, params_, rows(h1_, batch), rows(d_hidden2_, batch), rows(d_hidden1_, batch), false, acc);
         activation_backward<S, D>(backend_, c.encoder1, rows(h1_, batch), rows(d_hidden1_, batch));
-        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View());  // no input gradient needed
+        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View(), false, acc);  // no input gradient
     }
 
     VaeConfig config_;

@@ -12,6 +12,7 @@
 
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/error.hpp"
+#include "mvae/core/fast_math.hpp"
 #include "mvae/core/macros.hpp"
 #include "mvae/core/matrix.hpp"
 
@@ -58,7 +59,7 @@ struct Identity {
 };
 struct Tanh {
     template <class S>
-    MVAE_HOST_DEVICE S value(S a) const noexcept { return std::tanh(a); }
+    MVAE_HOST_DEVICE S value(S a) const noexcept { return fast::tanh(a); }
     template <class S>
     MVAE_HOST_DEVICE S slope(S y) const noexcept { return S(1) - y * y; }
 };

@@ -1,7 +1,8 @@
 // mvae/nn/dense.hpp — the affine layer y = f(x·W + b), W stored in_features × out_features.
 //
 // Backward contract: for L(y), given dL/d(x·W + b) (the activation's backward already applied),
-// `backward` ASSIGNS dL/dW = xᵀ·δ and dL/db = Σ_rows δ, and ASSIGNS dL/dx = δ·Wᵀ into `dx`
+// `backward` ASSIGNS dL/dW = xᵀ·δ and dL/db = Σ_rows δ (or ADDS them with `accumulate_grads`, for
+// a batch handled in parts), and ASSIGNS dL/dx = δ·Wᵀ into `dx`
 // (or ACCUMULATES it when `accumulate_dx`, for a tensor feeding two layers), skipping it when
 // `dx` is empty (the first layer needs no input gradient). Requires the forward input x of the
 // same batch. Math: docs/backprop.md.
@@ -59,11 +60,14 @@ public:
         });
     }
 
-    /// ASSIGNS dW = xᵀ·δ, db = Σ_rows δ; dx ← δ·Wᵀ (or dx += δ·Wᵀ) unless dx is empty.
+    /// ASSIGNS dW = xᵀ·δ, db = Σ_rows δ (ADDS them when accumulate_grads); dx ← δ·Wᵀ (or
+    /// dx += δ·Wᵀ when accumulate_dx) unless dx is empty.
     void backward(const Backend<D>& be, ParameterSet<S, D>& p, MatrixView<const S, D> x, MatrixView<const S, D> delta,
-                  MatrixView<S, D> dx, bool accumulate_dx = false) const {
-        be.gemm(Op::T, Op::N, S(1), x, delta, S(0), p.grad(weight_));
-        be.reduce_cols(VectorView<S, D>(p.grad(bias_).data(), out_), detail::CopyValue<S>{}, delta);
+                  MatrixView<S, D> dx, bool accumulate_dx = false, bool accumulate_grads = false) const {
+        be.gemm(Op::T, Op::N, S(1), x, delta, accumulate_grads ? S(1) : S(0), p.grad(weight_));
+        const VectorView<S, D> db(p.grad(bias_).data(), out_);
+        if (accumulate_grads) be.accumulate_cols(db, detail::CopyValue<S>{}, delta);
+        else be.reduce_cols(db, detail::CopyValue<S>{}, delta);
         if (!dx.empty())
             be.gemm(Op::N, Op::T, S(1), delta, MatrixView<const S, D>(p.value(weight_)), accumulate_dx ? S(1) : S(0), dx);
     }

@@ -8,6 +8,7 @@
 // workspaces.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -41,6 +42,24 @@ struct VaeTrainOptions {
     /// VariationalAutoencoder::set_output_bias_log_odds). Without it the model can stall at the
     /// popularity ranking (../shared/notes/yelp-measurements.md).
     bool output_bias_from_data = true;
+    /// Rows per forward/backward pass, ≥ 0. A batch with more rows is processed in parts of this
+    /// many rows whose gradients add up to the whole batch's (the same masks and noise, one Adam
+    /// step per batch: the same step up to the order of floating-point sums), so the step's three
+    /// rows × cols workspaces (input, target, logits) hold only this many rows. 0 chooses it from
+    /// `workspace_mib`.
+    index_t pass_rows = 0;
+    /// With pass_rows = 0: the memory the step's three rows × cols workspaces may take, in MiB
+    /// (> 0). The default keeps a Yelp or ML-1M batch of 1500 in one pass and splits wide batches
+    /// (an iVAE over Pinterest's 55,187 users: 100 rows per pass).
+    double workspace_mib = 64;
+
+    /// The rows per pass for batches of `batch` rows of `cols` columns of `scalar_bytes`-byte scalars.
+    [[nodiscard]] index_t rows_per_pass(index_t batch, index_t cols, std::size_t scalar_bytes) const {
+        if (pass_rows > 0) return std::min(pass_rows, batch);
+        const double per_row = 3.0 * double(std::max<index_t>(cols, 1)) * double(scalar_bytes);
+        const double fit = std::floor(workspace_mib * 1048576.0 / per_row);
+        return index_t(std::clamp(fit, 1.0, double(std::max<index_t>(batch, 1))));
+    }
 
     /// Throws ArgumentError naming the first invalid field and its value.
     void validate() const {
@@ -48,6 +67,10 @@ struct VaeTrainOptions {
         require_argument(batch_size >= 1, "VaeTrainOptions::batch_size must be >= 1, got ", batch_size);
         require_argument(mask_ratio >= 0.0 && mask_ratio <= 1.0, "VaeTrainOptions::mask_ratio must be in [0, 1], got ",
                          mask_ratio);
+        require_argument(pass_rows >= 0, "VaeTrainOptions::pass_rows must be >= 0 (0 = from workspace_mib), got ",
+                         pass_rows);
+        require_argument(std::isfinite(workspace_mib) && workspace_mib > 0,
+                         "VaeTrainOptions::workspace_mib must be a finite number > 0, got ", workspace_mib);
         adam.validate();
     }
 };
@@ -139,19 +162,33 @@ public:
         require_argument(!rows.empty(), "VaeTrainer::train_step: empty batch");
         const auto& be = vae_->backend();
         const auto b = index_t(rows.size());
-        reserve(b);
-        auto target = target_.view().row_block(0, b);
-        auto input = input_.view().row_block(0, b);
-        auto noise = noise_.view().row_block(0, b);
-        target_source.fill(be, rows, target);
-        if (static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source))
-            be.copy(MatrixView<const S, D>(target), input);
-        else
-            input_source.fill(be, rows, input);
+        const index_t pass = options_.rows_per_pass(b, vae_->input_dim(), sizeof(S));
+        reserve(pass);
         const auto key = std::uint64_t(step_);
-        masker_.apply(be, input, key);
-        vae_->draw_noise(noise, RandomStream(options_.seed, stream_id(kNoisePurpose, key)));
-        const VaeLoss loss = vae_->forward_backward(input, target, noise);
+        const RandomStream noise_stream(options_.seed, stream_id(kNoisePurpose, key));
+        const bool same_source = static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source);
+        VaeLoss loss;
+        loss.batch = b;
+        for (index_t first = 0; first < b; first += pass) {
+            // Rows [first, first + n) of the batch: their rows of the mask and of ε are the whole
+            // batch's (apply_rows, the noise offset), so the parts add up to the one-pass step.
+            const index_t n = std::min(pass, b - first);
+            const auto part_rows = rows.subspan(std::size_t(first), std::size_t(n));
+            auto target = target_.view().row_block(0, n);
+            auto input = input_.view().row_block(0, n);
+            auto noise = noise_.view().row_block(0, n);
+            target_source.fill(be, part_rows, target);
+            if (same_source) be.copy(MatrixView<const S, D>(target), input);
+            else input_source.fill(be, part_rows, input);
+            masker_.apply_rows(be, input, key, first, b);
+            vae_->draw_noise(noise, noise_stream, std::uint64_t(first) * std::uint64_t(vae_->latent_dim()));
+            const VaeLoss part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
+            loss.reconstruction += part.reconstruction * double(n);
+            loss.kl += part.kl * double(n);
+        }
+        loss.reconstruction /= double(b);
+        loss.kl /= double(b);
+        loss.total = loss.reconstruction + vae_->config().kl_weight() * loss.kl;
         last_stats_ = monitor_.check(be, vae_->parameters(), loss.total, step_);
         adam_.step(be, vae_->parameters().values(), vae_->parameters().grads());
         ++step_;

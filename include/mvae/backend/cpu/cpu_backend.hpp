@@ -187,6 +187,18 @@ public:
     /// out[j] ← Σ_i f(in(i, j)...), summed top to bottom (threads split the columns, not the sum).
     template <Real S, class F, class First, class... In>
     void reduce_cols(VView<S> out, F f, First first, In... in) const {
+        column_sums<false>(out, f, first, in...);
+    }
+
+    /// out[j] ← out[j] + Σ_i f(in(i, j)...): reduce_cols added to what out holds.
+    template <Real S, class F, class First, class... In>
+    void accumulate_cols(VView<S> out, F f, First first, In... in) const {
+        column_sums<true>(out, f, first, in...);
+    }
+
+private:
+    template <bool Accumulate, Real S, class F, class First, class... In>
+    void column_sums(VView<S> out, F f, First first, In... in) const {
         require_shape(out.size() == first.cols(), "reduce_cols: output has ", out.size(), " elements, input has ",
                       first.cols(), " columns");
         (detail::require_same_shape("reduce_cols", first, in), ...);
@@ -195,13 +207,17 @@ public:
         const index_t chunks = (cols + chunk - 1) / chunk;
         auto chunk_kernel = [&](index_t c) {
             const index_t j0 = c * chunk, j1 = std::min(cols, j0 + chunk);
-            for (index_t j = j0; j < j1; ++j) out[j] = S(0);
+            S sums[chunk];  // the part's column sums, added to out once (one rounding per part)
+            for (index_t j = j0; j < j1; ++j) sums[j - j0] = S(0);
             for (index_t i = 0; i < rows; ++i)
-                for (index_t j = j0; j < j1; ++j) out[j] += f(first.row(i)[j], in.row(i)[j]...);
+                for (index_t j = j0; j < j1; ++j) sums[j - j0] += f(first.row(i)[j], in.row(i)[j]...);
+            for (index_t j = j0; j < j1; ++j) out[j] = Accumulate ? out[j] + sums[j - j0] : sums[j - j0];
         };
         if (first.size() >= parallel_threshold) parallel_for(0, chunks, chunk_kernel);
         else for (index_t c = 0; c < chunks; ++c) chunk_kernel(c);
     }
+
+public:
 
     /// f(v0[i], v1[i], ...) for every i, with references: one fused pass that may update several
     /// vectors at once (e.g. Adam's parameters and moments). All vectors have the same size.

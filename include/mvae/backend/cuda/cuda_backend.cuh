@@ -190,6 +190,17 @@ public:
 
     template <Real S, class F, class First, class... In>
     void reduce_cols(VView<S> out, F f, First first, In... in) const {
+        column_sums<false>(out, f, first, in...);
+    }
+
+    /// out[j] ← out[j] + Σ_i f(in(i, j)...).
+    template <Real S, class F, class First, class... In>
+    void accumulate_cols(VView<S> out, F f, First first, In... in) const {
+        column_sums<true>(out, f, first, in...);
+    }
+
+    template <bool Accumulate, Real S, class F, class First, class... In>
+    void column_sums(VView<S> out, F f, First first, In... in) const {
         require_shape(out.size() == first.cols(), "reduce_cols: output has ", out.size(), " elements, input has ",
                       first.cols(), " columns");
         (detail::require_same_shape("reduce_cols", first, in), ...);
@@ -197,7 +208,8 @@ public:
         constexpr int width = detail::cuda::reduce_cols_width;
         const dim3 block(width, detail::cuda::reduce_cols_lanes);
         const unsigned blocks = unsigned((out.size() + width - 1) / width);
-        detail::cuda::reduce_cols<S, F, First, In...><<<blocks, block, 0, stream()>>>(out, f, first, in...);
+        detail::cuda::reduce_cols<Accumulate, S, F, First, In...>
+            <<<blocks, block, 0, stream()>>>(out, f, first, in...);
         MVAE_CUDA_CHECK(cudaPeekAtLastError());
     }
 

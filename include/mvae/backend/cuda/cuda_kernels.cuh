@@ -119,7 +119,7 @@ __global__ void map_reduce_rows(MatrixView<S, Cuda> out, VectorView<S, Cuda> sum
 inline constexpr int reduce_cols_width = 32;
 inline constexpr int reduce_cols_lanes = threads_per_block / reduce_cols_width;
 
-template <class S, class F, class First, class... In>
+template <bool Accumulate, class S, class F, class First, class... In>
 __global__ void reduce_cols(VectorView<S, Cuda> out, F f, First first, In... in) {
     __shared__ S partial[reduce_cols_lanes][reduce_cols_width];
     const index_t j = index_t(blockIdx.x) * reduce_cols_width + index_t(threadIdx.x);
@@ -132,7 +132,7 @@ __global__ void reduce_cols(VectorView<S, Cuda> out, F f, First first, In... in)
     if (lane == 0 && j < first.cols()) {
         S sum = partial[0][threadIdx.x];
         for (int r = 1; r < reduce_cols_lanes; ++r) sum += partial[r][threadIdx.x];
-        out[j] = sum;
+        out[j] = Accumulate ? out[j] + sum : sum;
     }
 }
 
