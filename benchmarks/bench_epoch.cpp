@@ -54,6 +54,9 @@ mvae::MvaeOptions bench_options(bool tiny, mvae::Schedule schedule) {
     // MVAE_BENCH_WORKSPACE_MIB: each side's step workspace budget (MvaeOptions::workspace_mib), to
     // measure what processing a batch in several passes costs.
     if (const char* mib = std::getenv("MVAE_BENCH_WORKSPACE_MIB")) o.workspace_mib = std::atof(mib);
+    // MVAE_BENCH_LOW_RANK=1: the encoders read the low-rank-plus-sparse input (MvaeOptions::low_rank_input);
+    // the GEMM replay stays the dense epoch's, the reference the ratio is taken against.
+    if (const char* lr = std::getenv("MVAE_BENCH_LOW_RANK")) o.low_rank_input = std::string(lr) == "1";
     return o;
 }
 

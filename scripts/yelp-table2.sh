@@ -9,7 +9,9 @@
 # RUN ∈ pop, and mvae uvae ivae nocompletion nomask keep4 (200 epochs on train − vali), and the
 # same names with -retrain (the headline protocol: 40 epochs on train − vali, the epoch chosen on
 # validation, then a fresh model trained on all of train.csv for that many epochs; its test metrics
-# are the reported ones), and mvae-als, uvae-als, ivae-als, mvae-q8 (completion variants), and nobias
+# are the reported ones), and mvae-als, uvae-als, ivae-als, mvae-q8 (completion variants),
+# mvae-lowrank (the default pipeline with the encoders reading the unclamped R′ as low rank + sparse,
+# issue #6), and nobias
 # (20 epochs with the output biases left at 0). Any RUN may
 # end in -sN to use seed N instead of 1 (its files carry the suffix): mvae-retrain-s2.
 set -euo pipefail
@@ -44,6 +46,7 @@ declare -A runs=(
   [uvae-als]="--model uvae --completion als"
   [ivae-als]="--model ivae --completion als"
   [mvae-q8]="--model mvae --completion svd --svd-power-iterations 8"
+  [mvae-lowrank]="--model mvae --completion als --low-rank-input"
 )
 for base in "${!runs[@]}"; do runs[$base-retrain]="${runs[$base]} --epochs 40 --retrain-full"; done
 # Output biases left at 0 (the setting that stays at the popularity ranking): 20 epochs show it.

@@ -158,6 +158,8 @@ inline void add_train_command(CLI::App& app) {
                     "Rows per forward/backward pass; larger batches run in parts (0: from --workspace-mib)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    cmd->add_flag("--low-rank-input", o.low_rank_input,
+                  "Encoders read the masked, unclamped R' as low rank + sparse (no dense input; faster)");
     cmd->add_option("--workspace-mib", o.workspace_mib,
                     "Memory of each side's rows x cols step workspaces, in MiB (with --pass-rows 0)")
         ->check(CLI::PositiveNumber)

@@ -30,6 +30,7 @@
 #include "mvae/backend/cpu/eigen_map.hpp"
 #include "mvae/backend/device_copy.hpp"
 #include "mvae/completion/completed_matrix.hpp"
+#include "mvae/completion/low_rank_batch.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/macros.hpp"
 #include "mvae/core/matrix.hpp"
@@ -42,6 +43,10 @@ namespace mvae {
 /// Which rows of R′ a CompletedRowSource hands out: users' rows (R′, for the uVAE) or items'
 /// rows (R′ᵀ, the columns of R′, for the iVAE).
 enum class RowsOf : std::uint8_t { Users, Items };
+
+/// Whether a CompletedRowSource clamps as its CompletedMatrix says, or never (the unclamped R′ an
+/// encoder reads under VaeTrainOptions::low_rank_input, while its decoder's target stays clamped).
+enum class Clamping : std::uint8_t { AsCompleted, Off };
 
 namespace detail {
 
@@ -100,8 +105,8 @@ template <Real S, Device D = Cpu>
 class CompletedRowSource {
 public:
     explicit CompletedRowSource(const CompletedMatrix& completed, RowsOf rows_of = RowsOf::Users,
-                                Backend<D> backend = {})
-        : completed_(&completed), rows_of_(rows_of) {
+                                Backend<D> backend = {}, Clamping clamping = Clamping::AsCompleted)
+        : completed_(&completed), rows_of_(rows_of), clamp_(completed.clamped() && clamping == Clamping::AsCompleted) {
         const LowRankFactors& f = completed.factors();
         copy_factors(backend, rows_of == RowsOf::Users ? f.p : f.q, row_factors_);
         copy_factors(backend, rows_of == RowsOf::Users ? f.q : f.p, col_factors_);
@@ -111,7 +116,8 @@ public:
         indices_.assign(backend, users ? r.user_items() : r.item_users());
     }
     /// The completed matrix would dangle.
-    CompletedRowSource(const CompletedMatrix&& completed, RowsOf rows_of = RowsOf::Users, Backend<D> backend = {}) = delete;
+    CompletedRowSource(const CompletedMatrix&& completed, RowsOf rows_of = RowsOf::Users, Backend<D> backend = {},
+                       Clamping clamping = Clamping::AsCompleted) = delete;
 
     /// n_users for RowsOf::Users, n_items for RowsOf::Items.
     [[nodiscard]] index_t rows() const noexcept {
@@ -122,6 +128,8 @@ public:
         return rows_of_ == RowsOf::Users ? completed_->n_items() : completed_->n_users();
     }
     [[nodiscard]] RowsOf rows_of() const noexcept { return rows_of_; }
+    /// Whether fill() clamps completed values to [0, 1] (the matrix is clamped and Clamping allows).
+    [[nodiscard]] bool clamped() const noexcept { return clamp_; }
     [[nodiscard]] const CompletedMatrix& completed() const noexcept { return *completed_; }
 
     /**
@@ -142,9 +150,55 @@ public:
             be.for_each_index(batch * k, detail::GatherFactorRows<S, D>{row_factors_.cview(), gather_.view(),
                                                                         batch_rows_.data()});
             be.gemm(Op::N, Op::T, S(1), gather_.cview(), col_factors_.cview(), S(0), out);
-            if (completed_->clamped()) be.map(out, detail::ClampToUnit<S>{}, MatrixView<const S, D>(out));
+            if (clamp_) be.map(out, detail::ClampToUnit<S>{}, MatrixView<const S, D>(out));
         }
         be.for_each_index(batch, detail::SetObservedOnes<S, D>{out, batch_rows_.data(), offsets_.data(), indices_.data()});
+    }
+
+    /**
+     * Rows `rows` of the UNCLAMPED R′ (or R′ᵀ), masked by `masked` (StochasticMasker::masked_rows
+     * for the same rows), as low rank plus sparse in `out` (completion/low_rank_batch.hpp): what
+     * the first encoder layer needs, without a dense |rows| × cols() batch. Clamping is ignored
+     * here by construction (a clamped R′ is not low rank); the decoder's target is still fill()'s.
+     * Cost: a B × k gather and O(Σ (deg + masked) · k) for S's values. Returns the view.
+     * @throws ShapeError when `masked` is not for |rows| rows of cols() columns.
+     */
+    LowRankSparseRows<S, D> fill_low_rank(const Backend<D>& be, std::span<const index_t> rows,
+                                          const MaskedRows<D>& masked, std::span<const double> masked_counts,
+                                          LowRankBatch<S, D>& out) const {
+        const auto batch = index_t(rows.size());
+        require_shape(masked.cols == cols() && index_t(masked_counts.size()) >= masked.first_row + batch,
+                      "CompletedRowSource::fill_low_rank: a mask for ", masked.cols, " columns and ",
+                      masked_counts.size(), " rows, expected ", cols(), " columns and rows [", masked.first_row, ", ",
+                      masked.first_row + batch, ")");
+        for (index_t r : rows)
+            require_argument(r >= 0 && r < this->rows(), "CompletedRowSource::fill_low_rank: row ", r,
+                             " is outside [0, ", this->rows(), ")");
+        const InteractionMatrix& observed = completed_->observed();
+        const auto host_offsets = rows_of_ == RowsOf::Users ? observed.user_offsets() : observed.item_offsets();
+        // Each row's room: its observed entries plus its masked ones (their union is no larger).
+        out.host_offsets.resize(std::size_t(batch) + 1);
+        offset_t total = 0;
+        for (index_t b = 0; b < batch; ++b) {
+            out.host_offsets[std::size_t(b)] = total;
+            const index_t r = rows[std::size_t(b)];
+            total += host_offsets[std::size_t(r) + 1] - host_offsets[std::size_t(r)] +
+                     offset_t(masked_counts[std::size_t(masked.first_row + b)]);
+        }
+        out.host_offsets[std::size_t(batch)] = total;
+        const auto k = index_t(row_factors_.cols());
+        out.reserve(batch, k, std::max<offset_t>(total, 1));
+        if (batch == 0) return out.view(col_factors_.cview());
+        be.upload(out.host_offsets.data(), VectorView<offset_t, D>(out.offsets.data(), batch));
+        batch_rows_.assign(be, rows);
+        if (k > 0)
+            be.for_each_index(batch * k, detail::GatherFactorRows<S, D>{row_factors_.cview(), out.a.view(),
+                                                                        batch_rows_.data()});
+        be.for_each_index(batch, detail::BuildLowRankCorrections<S, D>{
+                                     out.a.cview(), col_factors_.cview(), batch_rows_.data(), offsets_.data(),
+                                     indices_.data(), masked, out.offsets.data(), out.lengths.data(),
+                                     out.indices.data(), out.values.data()});
+        return out.view(col_factors_.cview());
     }
 
     /**
@@ -171,7 +225,7 @@ public:
         auto column_pattern = [&](index_t j) { return users ? r.users_of(j) : r.items_of(j); };
         auto row_pattern = [&](index_t i) { return users ? r.items_of(i) : r.users_of(i); };
 
-        if (!completed_->clamped() || f.rank() == 0) {
+        if (!clamp_ || f.rank() == 0) {
             Eigen::RowVectorXd a_sum = Eigen::RowVectorXd::Zero(a.cols());
             for (index_t i = 0; i < n_rows; ++i) a_sum += a.row(i);
             parallel_for(0, n_cols, [&](index_t j) {
@@ -230,6 +284,7 @@ private:
 
     const CompletedMatrix* completed_;
     RowsOf rows_of_;
+    bool clamp_;
     Matrix<S, D> row_factors_;  // rows() × k
     Matrix<S, D> col_factors_;  // cols() × k
     DeviceCopy<offset_t, D> offsets_;  // R's CSR (users) or CSC (items) structure, where D's kernels read it

@@ -199,6 +199,38 @@ struct KeepMaskKernel {
     }
 };
 
+}  // namespace detail
+
+/**
+ * What a device kernel needs to walk the masked positions of the rows of part of a batch, for
+ * code that consumes the mask as positions instead of applying it to a dense batch (the
+ * low-rank input path, completion/low_rank_batch.hpp). Valid until the masker's next call.
+ */
+template <Device D>
+struct MaskedRows {
+    VectorView<const double, D> counts;  ///< of the whole batch
+    std::uint64_t* bits;                 ///< bitset_words(cols) words per row of the part
+    index_t first_row;
+    index_t cols;
+    std::uint64_t seed;
+    std::uint64_t key;
+
+    /// The number of masked positions of the part's row r.
+    [[nodiscard]] MVAE_HOST_DEVICE index_t count(index_t r) const { return index_t(counts[first_row + r]); }
+
+    /// visit(j) for the masked positions j of the part's row r, in increasing order: exactly the
+    /// positions apply_rows() zeroes in that row.
+    template <class Visit>
+    MVAE_HOST_DEVICE void for_each(index_t r, Visit visit) const {
+        const index_t g = first_row + r;
+        const RandomStream stream(seed, stream_id(mask_row_purpose, key, std::uint64_t(g)));
+        detail::select_uniform_subset(stream, index_t(counts[g]), cols, bits + std::size_t(r) * detail::bitset_words(cols),
+                                      visit);
+    }
+};
+
+namespace detail {
+
 template <Real Scalar>
 struct MultiplyByMask {
     MVAE_HOST_DEVICE Scalar operator()(Scalar x, Scalar keep) const noexcept { return x * keep; }
@@ -297,6 +329,25 @@ public:
         backend.for_each_index(part.rows(), detail::ZeroMaskedKernel<Scalar, D>{part, counts_.cview(), bits_.data(),
                                                                                 first_row, seed_, key});
     }
+
+    /**
+     * The masked positions of rows [first_row, first_row + part_rows) of a batch of `batch_rows`
+     * rows and `cols` columns under `key`, without a dense batch (see MaskedRows); the per-row
+     * counts are also in host_counts(). The view uses the masker's workspaces: valid until its
+     * next call, and one kernel at a time may walk it.
+     */
+    MaskedRows<D> masked_rows(const Backend<D>& backend, index_t part_rows, index_t cols, std::uint64_t key,
+                              index_t first_row, index_t batch_rows) {
+        require_shape(first_row >= 0 && part_rows >= 0 && first_row + part_rows <= batch_rows,
+                      "StochasticMasker::masked_rows: rows [", first_row, ", ", first_row + part_rows,
+                      ") of a batch of ", batch_rows);
+        prepare_counts(backend, batch_rows, cols, key);
+        prepare_bits(part_rows, cols);
+        return MaskedRows<D>{counts_.cview(), bits_.data(), first_row, cols, seed_, key};
+    }
+
+    /// The per-row counts of the batch the last call drew (host memory; integers in doubles).
+    [[nodiscard]] std::span<const double> host_counts() const noexcept { return counts_host_; }
 
     /// Writes the keep-mask apply(…, key) uses on a batch of mask's shape: 0 at the masked
     /// entries, 1 elsewhere.

@@ -42,7 +42,8 @@ namespace detail {
       << "\ntarget=" << to_string(o.target) << "\nschedule=" << to_string(o.schedule) << "\nmask_ratio=" << o.mask_ratio
       << "\nepochs=" << o.epochs << "\nbatch_size=" << o.batch_size << "\nlearning_rate=" << o.adam.learning_rate
       << "\ndecay_every=" << o.adam.decay_every << "\ndecay_rate=" << o.adam.decay_rate
-      << "\noutput_bias_from_data=" << o.output_bias_from_data << "\nseed=" << o.seed << "\n";
+      << "\noutput_bias_from_data=" << o.output_bias_from_data << "\nseed=" << o.seed
+      << "\nlow_rank_input=" << o.low_rank_input << "\n";
     return s.str();
 }
 
@@ -66,6 +67,7 @@ namespace detail {
         try {
             if (key == "completion") o.completion = parse_completion(value);
             else if (key == "rank") number_of(o.rank);
+            else if (key == "low_rank_input") number_of(o.low_rank_input);
             else if (key == "clamp") number_of(o.clamp);
             else if (key == "svd_power_iterations") number_of(o.svd_power_iterations);
             else if (key == "als_lambda") number_of(o.als_lambda);
@@ -215,7 +217,7 @@ public:
     /// which ranks where the scores are and never copies them to the host.
     void score_on_device(index_t first_user, index_t count, MatrixView<S, D> out) {
         ensure_scoring();
-        model_->score(*user_rows_, first_user, count, out);
+        model_->score(user_input(), first_user, count, out);
     }
 
     /// The backend (device context) the model runs on.
@@ -366,6 +368,10 @@ private:
     void build_sources() {
         user_rows_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Users, backend_);
         item_rows_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Items, backend_);
+        if (options_.low_rank_input) {  // the encoders read the unclamped R′ (in training and scoring)
+            user_inputs_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Users, backend_, Clamping::Off);
+            item_inputs_ = std::make_unique<CompletedRowSource<S, D>>(*completed_, RowsOf::Items, backend_, Clamping::Off);
+        }
         if (options_.target == ReconstructionTarget::Observed) {
             train_t_ = std::make_unique<InteractionMatrix>(train_->transposed());
             user_observed_ = std::make_unique<SparseRowSource<S>>(*train_);
@@ -377,14 +383,18 @@ private:
     template <class F>
     decltype(auto) with_sources(F&& f) {
         if (options_.target == ReconstructionTarget::Observed)
-            return f(DualSources{*user_rows_, *user_observed_, *item_rows_, *item_observed_});
-        return f(DualSources{*user_rows_, *user_rows_, *item_rows_, *item_rows_});
+            return f(DualSources{user_input(), *user_observed_, item_input(), *item_observed_});
+        return f(DualSources{user_input(), *user_rows_, item_input(), *item_rows_});
     }
+
+    // What the encoders read: R′ as completed, or unclamped under low_rank_input.
+    const CompletedRowSource<S, D>& user_input() const { return user_inputs_ ? *user_inputs_ : *user_rows_; }
+    const CompletedRowSource<S, D>& item_input() const { return item_inputs_ ? *item_inputs_ : *item_rows_; }
 
     void ensure_scoring() {
         require_argument(prepared(), "MvaeModel::score: the model has not been fitted or loaded");
         if (scoring_epoch_ != epochs_done() || !scoring_ready_) {
-            model_->prepare_scoring(*item_rows_);
+            model_->prepare_scoring(item_input());
             scoring_epoch_ = epochs_done();
             scoring_ready_ = true;
         }
@@ -392,12 +402,12 @@ private:
 
     // Host backends score straight into the caller's memory; other devices through a staging block.
     void score_to_host(const Backend<Cpu>&, index_t first_user, index_t count, MatrixView<S, Cpu> out) {
-        model_->score(*user_rows_, first_user, count, out);
+        model_->score(user_input(), first_user, count, out);
     }
     template <Device Dev>
     void score_to_host(const Backend<Dev>& be, index_t first_user, index_t count, MatrixView<S, Cpu> out) {
         scores_device_.resize(count, n_items());
-        model_->score(*user_rows_, first_user, count, scores_device_.view());
+        model_->score(user_input(), first_user, count, scores_device_.view());
         be.download(scores_device_.cview(), out.data());
     }
 
@@ -413,7 +423,11 @@ private:
             for (index_t i : items) rhs += f.q.row(i).transpose();
             p = gram.ldlt().solve(rhs);
         }
-        for (index_t i = 0; i < n_items(); ++i) out(0, i) = S(completed_->finish(k > 0 ? f.q.row(i).dot(p) : 0.0));
+        const bool clamp = completed_->clamped() && !options_.low_rank_input;  // as the encoders were trained
+        for (index_t i = 0; i < n_items(); ++i) {
+            const double v = k > 0 ? f.q.row(i).dot(p) : 0.0;
+            out(0, i) = S(clamp ? std::clamp(v, 0.0, 1.0) : v);
+        }
         for (index_t i : items) out(0, i) = S(1);
     }
 
@@ -452,6 +466,7 @@ private:
     std::unique_ptr<InteractionMatrix> train_, train_t_;
     std::unique_ptr<CompletedMatrix> completed_;
     std::unique_ptr<CompletedRowSource<S, D>> user_rows_, item_rows_;
+    std::unique_ptr<CompletedRowSource<S, D>> user_inputs_, item_inputs_;  ///< only under low_rank_input
     std::unique_ptr<SparseRowSource<S>> user_observed_, item_observed_;
     std::unique_ptr<DualVAE<S, D>> model_;
     std::unique_ptr<DualTrainer<S, D>> trainer_;

@@ -94,6 +94,7 @@ struct MvaeOptions {
     std::uint64_t seed = 0;
     index_t pass_rows = 0;           ///< rows per forward/backward pass (0: from workspace_mib), VaeTrainOptions
     double workspace_mib = 64;       ///< per side: the step's rows × cols workspaces, VaeTrainOptions
+    bool low_rank_input = false;     ///< encoders read the unclamped R′ as low rank + sparse, VaeTrainOptions
 
     /// Throws ArgumentError naming the first invalid setting and its value.
     void validate() const {
@@ -138,6 +139,7 @@ struct MvaeOptions {
         t.output_bias_from_data = output_bias_from_data;
         t.pass_rows = pass_rows;
         t.workspace_mib = workspace_mib;
+        t.low_rank_input = low_rank_input;
         return t;
     }
 };

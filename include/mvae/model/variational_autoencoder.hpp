@@ -191,7 +191,15 @@ public:
      * @throws ArgumentError when part.batch_rows is smaller than the pass.
      */
     VaeLoss forward_backward(ConstView input, ConstView target, ConstView noise, BatchPart part) {
-        const index_t batch = check_batch("forward_backward", input, &target, &noise);
+        require_shape(input.cols() == config_.input_dim, "forward_backward: input is ", input.rows(), " x ",
+                      input.cols(), ", expected B x ", config_.input_dim);
+        return forward_backward_impl(input, target, noise, part);
+    }
+
+private:
+    template <class In>
+    VaeLoss forward_backward_impl(const In& input, ConstView target, ConstView noise, BatchPart part) {
+        const index_t batch = check_rows("forward_backward", input.rows(), &target, &noise);
         require_argument(part.batch_rows >= batch, "forward_backward: a pass of ", batch,
                          " rows in a batch of ", part.batch_rows);
         forward(input, noise, /*sample=*/true);
@@ -203,6 +211,19 @@ public:
         const VaeLoss loss = sum_loss(batch);
         backward(input, noise, batch, inv_batch, part.accumulate);
         return loss;
+    }
+
+public:
+
+    /**
+     * forward_backward() for an input held as low rank plus sparse (nn/low_rank_input.hpp): the
+     * first layer's two products use the factors and the sparse rows instead of a dense
+     * n × input_dim input. Equal to forward_backward() on the dense X̄ up to rounding.
+     */
+    VaeLoss forward_backward(const LowRankSparseRows<S, D>& input, ConstView target, ConstView noise, BatchPart part) {
+        require_shape(input.cols() == config_.input_dim, "forward_backward: low-rank input has ", input.cols(),
+                      " columns, expected ", config_.input_dim);
+        return forward_backward_impl(input, target, noise, part);
     }
 
     /// The loss of a batch without gradients (z sampled with `noise`, as in training).
@@ -276,9 +297,13 @@ private:
     }
 
     index_t check_batch(const char* op, ConstView input, const ConstView* target, const ConstView* noise) {
-        const index_t batch = input.rows();
-        require_shape(batch >= 1 && input.cols() == config_.input_dim, op, ": input is ", input.rows(), " x ",
-                      input.cols(), ", expected B x ", config_.input_dim, " with B >= 1");
+        require_shape(input.cols() == config_.input_dim, op, ": input is ", input.rows(), " x ", input.cols(),
+                      ", expected B x ", config_.input_dim, " with B >= 1");
+        return check_rows(op, input.rows(), target, noise);
+    }
+
+    index_t check_rows(const char* op, index_t batch, const ConstView* target, const ConstView* noise) {
+        require_shape(batch >= 1, op, ": the input has ", batch, " rows, expected B >= 1");
         if (target)
             require_shape(target->rows() == batch && target->cols() == config_.input_dim, op, ": target is ",
                           target->rows(), " x ", target->cols(), ", expected ", batch, " x ", config_.input_dim);
@@ -291,9 +316,28 @@ private:
 
     static View rows(auto& m, index_t batch) { return m.view().row_block(0, batch); }
 
-    void encode_to_hidden(ConstView input, index_t batch) {
+    void first_layer_forward(ConstView input, index_t batch) {
+        enc1_.forward(backend_, params_, input, rows(h1_, batch), config_.encoder1);
+    }
+    void first_layer_forward(const LowRankSparseRows<S, D>& input, index_t batch) {
+        enc1_.forward(backend_, params_, input, rows(h1_, batch), config_.encoder1, low_rank_scratch(input.rank()));
+    }
+    void first_layer_backward(ConstView input, index_t batch, bool acc) {
+        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View(), false, acc);  // no input gradient
+    }
+    void first_layer_backward(const LowRankSparseRows<S, D>& input, index_t batch, bool acc) {
+        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), acc, low_rank_scratch(input.rank()));
+    }
+    /// A rank × hidden1 workspace for the low-rank products (grows only).
+    View low_rank_scratch(index_t rank) {
+        if (low_rank_scratch_.rows() < rank) low_rank_scratch_.resize(rank, config_.hidden1);
+        return low_rank_scratch_.view().row_block(0, rank);
+    }
+
+    template <class In>
+    void encode_to_hidden(const In& input, index_t batch) {
         const auto& c = config_;
-        enc1_.forward(backend_, params_, input, rows(h1_, batch), c.encoder1);
+        first_layer_forward(input, batch);
         enc2_.forward(backend_, params_, rows(h1_, batch), rows(h2_, batch), c.encoder2);
         mu_.forward(backend_, params_, rows(h2_, batch), rows(mu_out_, batch));
         logvar_.forward(backend_, params_, rows(h2_, batch), rows(logvar_out_, batch));
@@ -306,7 +350,8 @@ private:
         out_.forward(backend_, params_, rows(g1_, batch), logits);
     }
 
-    void forward(ConstView input, ConstView noise, bool sample) {
+    template <class In>
+    void forward(const In& input, ConstView noise, bool sample) {
         const index_t batch = input.rows();
         encode_to_hidden(input, batch);
         if (sample) gaussian_sample_forward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch), noise, rows(z_, batch));
@@ -339,7 +384,8 @@ private:
 
     /// Backpropagates from dL/dlogits = (σ(l) − x) / B, which the caller wrote over the logits;
     /// `inv_batch` = 1 / B for the batch's B rows, `acc`: add to the gradients (BatchPart).
-    void backward(ConstView input, ConstView noise, index_t batch, S inv_batch, bool acc) {
+    template <class In>
+    void backward(const In& input, ConstView noise, index_t batch, S inv_batch, bool acc) {
         const auto& c = config_;
         auto logits = rows(logits_, batch);
         out_.backward(backend_, params_, rows(g1_, batch), logits, rows(d_hidden1_, batch), false, acc);
@@ -360,7 +406,7 @@ private:
         activation_backward<S, D>(backend_, c.encoder2, rows(h2_, batch), rows(d_hidden2_, batch));
         enc2_.backward(backend_, params_, rows(h1_, batch), rows(d_hidden2_, batch), rows(d_hidden1_, batch), false, acc);
         activation_backward<S, D>(backend_, c.encoder1, rows(h1_, batch), rows(d_hidden1_, batch));
-        enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View(), false, acc);  // no input gradient
+        first_layer_backward(input, batch, acc);
     }
 
     VaeConfig config_;
@@ -371,6 +417,7 @@ private:
     index_t reserved_ = 0;
     Matrix<S, D> h1_, h2_, mu_out_, logvar_out_, z_, g2_, g1_, logits_;
     Matrix<S, D> d_hidden1_, d_hidden2_, d_z_, d_mu_, d_logvar_;
+    Matrix<S, D> low_rank_scratch_;
     Vector<S, D> row_bce_, row_kl_;
     std::vector<S> host_rows_;
 };

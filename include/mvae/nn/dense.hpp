@@ -13,6 +13,7 @@
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/nn/activation.hpp"
+#include "mvae/nn/low_rank_input.hpp"
 #include "mvae/nn/parameter_set.hpp"
 
 namespace mvae {
@@ -70,6 +71,26 @@ public:
         else be.reduce_cols(db, detail::CopyValue<S>{}, delta);
         if (!dx.empty())
             be.gemm(Op::N, Op::T, S(1), delta, MatrixView<const S, D>(p.value(weight_)), accumulate_dx ? S(1) : S(0), dx);
+    }
+
+    /// y ← f(X̄·W + b) for a low-rank-plus-sparse input (nn/low_rank_input.hpp); scratch: k × out.
+    void forward(const Backend<D>& be, const ParameterSet<S, D>& p, const LowRankSparseRows<S, D>& x,
+                 MatrixView<S, D> y, Activation f, MatrixView<S, D> scratch) const {
+        low_rank_times(be, x, p.value(weight_), y, scratch);
+        const VectorView<const S, D> b(p.value(bias_).data(), out_);
+        act::dispatch(f, [&](auto fn) {
+            be.map_broadcast_row(y, act::BiasThen<decltype(fn)>{fn}, MatrixView<const S, D>(y), b);
+        });
+    }
+
+    /// backward() for a low-rank-plus-sparse input, without an input gradient (a first layer):
+    /// dW = X̄ᵀ·δ, db = Σ_rows δ, assigned or added (accumulate_grads); scratch: k × out.
+    void backward(const Backend<D>& be, ParameterSet<S, D>& p, const LowRankSparseRows<S, D>& x,
+                  MatrixView<const S, D> delta, bool accumulate_grads, MatrixView<S, D> scratch) const {
+        low_rank_transpose_times(be, x, delta, p.grad(weight_), accumulate_grads, scratch);
+        const VectorView<S, D> db(p.grad(bias_).data(), out_);
+        if (accumulate_grads) be.accumulate_cols(db, detail::CopyValue<S>{}, delta);
+        else be.reduce_cols(db, detail::CopyValue<S>{}, delta);
     }
 
 private:

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mvae/backend/backend.hpp"
+#include "mvae/completion/low_rank_batch.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/masking/stochastic_masker.hpp"
@@ -53,10 +54,18 @@ struct VaeTrainOptions {
     /// (an iVAE over Pinterest's 55,187 users: 100 rows per pass).
     double workspace_mib = 64;
 
+    /// Feed the encoder the masked batch as low rank plus sparse (nn/low_rank_input.hpp) instead
+    /// of a dense batch: the first layer's forward and weight gradient then cost about a twelfth
+    /// of their dense GEMMs (k = 50, ρ = 4 %) and the dense input workspace goes away. Needs an
+    /// input source with fill_low_rank (CompletedRowSource) and reads its completion UNCLAMPED
+    /// (the decoder's target is unchanged). docs/performance.md has its speed and its quality.
+    bool low_rank_input = false;
+
     /// The rows per pass for batches of `batch` rows of `cols` columns of `scalar_bytes`-byte scalars.
     [[nodiscard]] index_t rows_per_pass(index_t batch, index_t cols, std::size_t scalar_bytes) const {
         if (pass_rows > 0) return std::min(pass_rows, batch);
-        const double per_row = 3.0 * double(std::max<index_t>(cols, 1)) * double(scalar_bytes);
+        const double workspaces = low_rank_input ? 2.0 : 3.0;  // (input,) target, logits
+        const double per_row = workspaces * double(std::max<index_t>(cols, 1)) * double(scalar_bytes);
         const double fit = std::floor(workspace_mib * 1048576.0 / per_row);
         return index_t(std::clamp(fit, 1.0, double(std::max<index_t>(batch, 1))));
     }
@@ -175,14 +184,26 @@ public:
             const index_t n = std::min(pass, b - first);
             const auto part_rows = rows.subspan(std::size_t(first), std::size_t(n));
             auto target = target_.view().row_block(0, n);
-            auto input = input_.view().row_block(0, n);
             auto noise = noise_.view().row_block(0, n);
             target_source.fill(be, part_rows, target);
-            if (same_source) be.copy(MatrixView<const S, D>(target), input);
-            else input_source.fill(be, part_rows, input);
-            masker_.apply_rows(be, input, key, first, b);
             vae_->draw_noise(noise, noise_stream, std::uint64_t(first) * std::uint64_t(vae_->latent_dim()));
-            const VaeLoss part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
+            VaeLoss part;
+            if (options_.low_rank_input) {
+                if constexpr (LowRankRowSource<InSrc, S, D>) {
+                    const auto masked = masker_.masked_rows(be, n, vae_->input_dim(), key, first, b);
+                    const auto x = input_source.fill_low_rank(be, part_rows, masked, masker_.host_counts(), low_rank_);
+                    part = vae_->forward_backward(x, target, noise, BatchPart{b, first > 0});
+                } else {
+                    throw ArgumentError(
+                        "VaeTrainer: low_rank_input needs an input source with fill_low_rank (a CompletedRowSource)");
+                }
+            } else {
+                auto input = input_.view().row_block(0, n);
+                if (same_source) be.copy(MatrixView<const S, D>(target), input);
+                else input_source.fill(be, part_rows, input);
+                masker_.apply_rows(be, input, key, first, b);
+                part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
+            }
             loss.reconstruction += part.reconstruction * double(n);
             loss.kl += part.kl * double(n);
         }
@@ -262,7 +283,7 @@ private:
     void reserve(index_t rows) {
         if (rows <= reserved_) return;
         target_.resize(rows, vae_->input_dim());
-        input_.resize(rows, vae_->input_dim());
+        if (!options_.low_rank_input) input_.resize(rows, vae_->input_dim());
         noise_.resize(rows, vae_->latent_dim());
         vae_->reserve(rows);
         reserved_ = rows;
@@ -276,6 +297,7 @@ private:
     GradientStats last_stats_;
     std::optional<BatchIterator> batches_;
     Matrix<S, D> target_, input_, noise_;
+    LowRankBatch<S, D> low_rank_;
     index_t reserved_ = 0;
     std::int64_t step_ = 0;
     index_t epoch_ = 0;
