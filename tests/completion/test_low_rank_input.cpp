@@ -16,9 +16,11 @@
 #include "mvae/model/mvae_model.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 #include "mvae/nn/low_rank_input.hpp"
+#include "mvae/random/random_cursor.hpp"
 #include "mvae/training/vae_trainer.hpp"
 
 #include "support/random_matrices.hpp"
+#include "support/thread_guard.hpp"
 
 using mvae::CompletedMatrix;
 using mvae::CompletedRowSource;
@@ -122,6 +124,56 @@ TEMPLATE_TEST_CASE("the first layer's products with a low-rank input equal the d
         for (index_t j = 0; j < h; ++j) REQUIRE(double(dw(i, j)) == Approx(double(dw_ref(i, j))).margin(tol));
     mvae::Matrix<S, Cpu> wrong(4, h + 1);
     REQUIRE_THROWS_AS(mvae::low_rank_times<S>(be, x, w.cview(), wrong.view(), scratch.view()), mvae::ShapeError);
+}
+
+TEST_CASE("the blocked sparse products cover several row groups and column blocks, for any thread count",
+          "[nn][low_rank]") {
+    // 600 rows × 700 columns: three row groups and three column blocks of the kernels' 256, with
+    // rows of 0 to 40 sparse entries and a rank-3 part.
+    using S = double;
+    const mvae::Backend<Cpu> be;
+    const index_t n = 600, cols = 700, k = 3, h = 19;
+    mvae::Matrix<S, Cpu> a(n, k), c(cols, k), w(cols, h), delta(n, h), scratch(k, h);
+    be.fill_normal(a.view(), mvae::RandomStream(2, 1));
+    be.fill_normal(c.view(), mvae::RandomStream(2, 2));
+    be.fill_normal(w.view(), mvae::RandomStream(2, 3));
+    be.fill_normal(delta.view(), mvae::RandomStream(2, 4));
+    std::vector<mvae::offset_t> offsets;
+    std::vector<index_t> lengths, indices;
+    std::vector<S> values;
+    mvae::RandomCursor cursor(mvae::RandomStream(2, 5));
+    for (index_t r = 0; r < n; ++r) {
+        offsets.push_back(mvae::offset_t(indices.size()));
+        const index_t count = index_t(cursor.below(41));
+        for (index_t j = 0; j < cols && index_t(indices.size()) - index_t(offsets.back()) < count; ++j)
+            if (cursor.below(cols) < std::uint32_t(count)) indices.push_back(j), values.push_back(S(cursor.below(100)) / 50 - 1);
+        lengths.push_back(index_t(indices.size()) - index_t(offsets.back()));
+    }
+    const mvae::LowRankSparseRows<S, Cpu> x{a.cview(), c.cview(), offsets.data(), lengths.data(), indices.data(),
+                                            values.data()};
+    const auto dense = densify(x);
+    mvae::Matrix<S, Cpu> y_ref(n, h), dw_ref(cols, h);
+    be.gemm(mvae::Op::N, mvae::Op::N, S(1), dense.cview(), w.cview(), S(0), y_ref.view());
+    be.gemm(mvae::Op::T, mvae::Op::N, S(1), dense.cview(), delta.cview(), S(0), dw_ref.view());
+    const mvae_test::ThreadGuard guard;
+    std::vector<S> first_y, first_dw;
+    for (int threads : {1, 2}) {
+        mvae::set_num_threads(threads);
+        mvae::Matrix<S, Cpu> y(n, h), dw(cols, h);
+        mvae::low_rank_times<S, Cpu>(be, x, w.cview(), y.view(), scratch.view());
+        mvae::low_rank_transpose_times<S, Cpu>(be, x, delta.cview(), dw.view(), false, scratch.view());
+        for (index_t i = 0; i < n; ++i)
+            for (index_t j = 0; j < h; ++j) REQUIRE(y(i, j) == Approx(y_ref(i, j)).margin(1e-10));
+        for (index_t i = 0; i < cols; ++i)
+            for (index_t j = 0; j < h; ++j) REQUIRE(dw(i, j) == Approx(dw_ref(i, j)).margin(1e-10));
+        if (threads == 1) {
+            first_y.assign(y.data(), y.data() + y.size());
+            first_dw.assign(dw.data(), dw.data() + dw.size());
+        } else {
+            REQUIRE(std::equal(first_y.begin(), first_y.end(), y.data()));
+            REQUIRE(std::equal(first_dw.begin(), first_dw.end(), dw.data()));
+        }
+    }
 }
 
 TEST_CASE("training with low_rank_input equals dense training on the unclamped R′", "[training][low_rank]") {
