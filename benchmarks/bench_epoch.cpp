@@ -1,6 +1,6 @@
 // Whole MVAE epochs on the CPU beside the time their GEMMs alone take in the same process
 // (the machine's GEMM ceiling on the epoch's own shapes), and the pieces of an epoch that are not
-// GEMMs: building batches of R′ and the completion.
+// GEMMs: building batches of R′ and the all-user evaluation (the completers are in bench_model.cpp).
 //
 //   MVAE_BENCH_DATA=../shared/data/yelp build/.../benchmarks/mvae_bench_epoch --benchmark_filter=yelp/independent
 //
@@ -136,16 +136,6 @@ void BM_completed_rows(benchmark::State& state, bool tiny, mvae::RowsOf side) {
                                                    benchmark::Counter::kIsIterationInvariantRate);
 }
 
-/// The completion: a rank-50 randomized SVD of R (2 power iterations) and the R′ column means.
-void BM_completion(benchmark::State& state, bool tiny) {
-    const auto train = training_matrix(tiny);
-    const auto o = bench_options(tiny, mvae::Schedule::Independent);
-    for (auto _ : state) {
-        const auto completed = mvae::SvdCompleter(mvae::RandomizedSvd({.rank = o.rank})).complete(train);
-        benchmark::DoNotOptimize(mvae::CompletedRowSource<float>(completed).column_means());
-    }
-}
-
 void register_all() {
     // Pinterest's shape: one independent epoch, for its time and its peak memory (issue #6: ≤ 1 GB).
     benchmark::RegisterBenchmark("BM_epoch/pinterest/independent", BM_epoch, Shape::Pinterest,
@@ -171,10 +161,6 @@ void register_all() {
             ->Iterations(tiny ? 1 : 5)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("BM_completion/" + data).c_str(), BM_completion, tiny)
-            ->Iterations(1)
-            ->UseRealTime()
-            ->Unit(benchmark::kSecond);
     }
 }
 

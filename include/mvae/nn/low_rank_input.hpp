@@ -53,14 +53,15 @@ inline constexpr index_t low_rank_col_block = 256;
 /// y(r, :) += Σ_e values[e] · W(indices[e], :) for the rows r of one group; one call per group.
 template <Real S, Device D>
 struct SparseRowsTimesDense {
-    MatrixView<S, D> y;
+    LowRankSparseRows<S, D> x;  ///< S's rows (offsets, lengths, indices, values) are what is read
     MatrixView<const S, D> w;
-    const offset_t* offsets;
-    const index_t* lengths;
-    const index_t* indices;
-    const S* values;
+    MatrixView<S, D> y;
 
     MVAE_HOST_DEVICE void operator()(index_t g) const {
+        const offset_t* offsets = x.offsets;
+        const index_t* lengths = x.lengths;
+        const index_t* indices = x.indices;
+        const S* values = x.values;
         const index_t r0 = g * low_rank_row_group;
         const index_t r1 = r0 + low_rank_row_group < y.rows() ? r0 + low_rank_row_group : y.rows();
         const index_t h = y.cols();
@@ -87,14 +88,15 @@ struct SparseRowsTimesDense {
 /// per block, rows visited in order, so each dW row sums in a fixed order.
 template <Real S, Device D>
 struct SparseRowsTransposeTimesDense {
-    MatrixView<S, D> dw;
+    LowRankSparseRows<S, D> x;
     MatrixView<const S, D> delta;
-    const offset_t* offsets;
-    const index_t* lengths;
-    const index_t* indices;
-    const S* values;
+    MatrixView<S, D> dw;
 
     MVAE_HOST_DEVICE void operator()(index_t b) const {
+        const offset_t* offsets = x.offsets;
+        const index_t* lengths = x.lengths;
+        const index_t* indices = x.indices;
+        const S* values = x.values;
         const index_t j0 = b * low_rank_col_block;
         const index_t j1 = j0 + low_rank_col_block < dw.rows() ? j0 + low_rank_col_block : dw.rows();
         const index_t h = dw.cols();
@@ -139,7 +141,7 @@ void low_rank_times(const Backend<D>& be, const LowRankSparseRows<S, D>& x, Matr
         be.fill(y, S(0));
     }
     be.for_each_index((x.rows() + detail::low_rank_row_group - 1) / detail::low_rank_row_group,
-                      detail::SparseRowsTimesDense<S, D>{y, w, x.offsets, x.lengths, x.indices, x.values});
+                      detail::SparseRowsTimesDense<S, D>{x, w, y});
 }
 
 /// dW ← X̄ᵀ·δ = C·(Aᵀ·δ) + Sᵀ·δ, or dW += X̄ᵀ·δ when `accumulate`. δ: n × h, dW: cols × h,
@@ -158,7 +160,7 @@ void low_rank_transpose_times(const Backend<D>& be, const LowRankSparseRows<S, D
         be.fill(dw, S(0));
     }
     be.for_each_index((x.cols() + detail::low_rank_col_block - 1) / detail::low_rank_col_block,
-                      detail::SparseRowsTransposeTimesDense<S, D>{dw, delta, x.offsets, x.lengths, x.indices, x.values});
+                      detail::SparseRowsTransposeTimesDense<S, D>{x, delta, dw});
 }
 
 }  // namespace mvae
