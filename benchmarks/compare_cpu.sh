@@ -21,8 +21,9 @@ python=${MVAE_PYTHON:-/usr/bin/python3}   # Debian's interpreter, where python3-
 mkdir -p "$out"
 
 bash "$root/scripts/bootstrap.sh" --peers >/dev/null
+gemm=${MVAE_CPU_GEMM:-OpenBLAS}           # the library's default GEMM; MVAE_CPU_GEMM=Eigen measures the other
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=OFF \
-  -DMVAE_BUILD_BENCHMARKS=ON -DMVAE_ENABLE_CUDA=OFF >/dev/null
+  -DMVAE_BUILD_BENCHMARKS=ON -DMVAE_ENABLE_CUDA=OFF -DMVAE_CPU_GEMM="$gemm" >/dev/null
 cmake --build "$build" -j "$(nproc)" --target mvae_bench_epoch >/dev/null
 bench="$build/benchmarks/mvae_bench_epoch"
 
