@@ -21,30 +21,58 @@
 #include "train_mvae.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/evaluator.hpp"
+#include "mvae/model/ease.hpp"
 #include "mvae/model/popularity.hpp"
 
 namespace mvae_cli {
 
-inline void run_train_pop(const TrainArgs& args, const mvae::SplitData& data, const mvae::EvalOptions& eval_options) {
+/// The baselines that score through score(first_user, count, out) after fit(train): each is one
+/// entry here. `make` builds and fits a model on the matrix it is given (which outlives the model).
+template <class Make>
+void run_train_baseline(const TrainArgs& args, const mvae::SplitData& data, const mvae::EvalOptions& eval_options,
+                        Make make) {
+    const auto evaluate = [&](const auto& model, const mvae::InteractionMatrix& exclude,
+                              const mvae::InteractionMatrix& truth) {
+        return mvae::evaluate_ranking<float>(
+            exclude, truth,
+            [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
+                model.score(first, count, out);
+            },
+            eval_options);
+    };
+    if (args.select_on_validation) {  // fit on train − vali, report validation (for choosing settings)
+        mvae::require_argument(data.validation.nnz() > 0, "--select-on-validation: ", args.data,
+                               " has no vali.csv (or it is empty)");
+        const mvae::InteractionMatrix fit_matrix = without(data.train, data.validation);
+        const auto v = evaluate(make(fit_matrix), fit_matrix, data.validation);
+        std::fprintf(stderr, "validation (trained on train - vali):\n");
+        print_metrics_table(stderr, v);
+        nlohmann::ordered_json full{{"model", args.model}, {"validation", to_json(v)}};
+        if (args.model == "ease") full["ease_lambda"] = args.ease_lambda;
+        if (!args.history_json.empty()) write_text_file(args.history_json, full.dump(1));
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    mvae::Popularity model;
-    model.fit(data.train);
-    const mvae::EvalReport report = mvae::evaluate_ranking<float>(
-        data.train, data.test,
-        [&](mvae::index_t first, mvae::index_t count, mvae::MatrixView<float, mvae::Cpu> out) {
-            model.score(first, count, out);
-        },
-        eval_options);
+    const auto model = make(data.train);
+    const mvae::EvalReport report = evaluate(model, data.train, data.test);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "model: pop, %.2f s\n", seconds);
+    std::fprintf(stderr, "model: %s, %.2f s; test:\n", args.model.c_str(), seconds);
     print_metrics_table(stderr, report);
     const std::string json = to_json(report).dump();
     std::printf("%s\n", json.c_str());
     if (!args.metrics_json.empty()) write_text_file(args.metrics_json, json);
 }
 
-/// The completion alone as a recommender (PureSVD / weighted-ALS scores p_u · q_i, unclamped):
-/// the quick way to choose the completion's settings on the validation split.
+/// BPR-MF with the command line's settings, printing each epoch's mean triple loss.
+inline mvae::Bpr fit_bpr(const TrainArgs& args, const mvae::InteractionMatrix& train) {
+    mvae::BprOptions options = args.bpr;
+    options.seed = args.options.seed;
+    mvae::Bpr model(options);
+    model.fit(train, [](mvae::index_t epoch, double loss) {
+        std::fprintf(stderr, "bpr epoch %d  loss %.5f\n", int(epoch), loss);
+    });
+    return model;
+}
+
 inline void run_train_factors(const TrainArgs& args, const mvae::SplitData& data, const mvae::EvalOptions& eval_options) {
     const bool selecting = args.select_on_validation;
     mvae::require_argument(!selecting || data.validation.nnz() > 0,
@@ -102,7 +130,22 @@ inline void run_train(TrainArgs args) {
     std::fprintf(stderr, "data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n",
                  int(data.n_users()), int(data.n_items()), static_cast<long long>(data.train.nnz()),
                  static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
-    if (args.model == "pop") return run_train_pop(args, data, eval_options);
+    if (args.model == "pop")
+        return run_train_baseline(args, data, eval_options, [](const mvae::InteractionMatrix& train) {
+            mvae::Popularity m;
+            m.fit(train);
+            return m;
+        });
+    if (args.model == "bpr")
+        return run_train_baseline(args, data, eval_options, [&](const mvae::InteractionMatrix& train) {
+            return fit_bpr(args, train);
+        });
+    if (args.model == "ease")
+        return run_train_baseline(args, data, eval_options, [&](const mvae::InteractionMatrix& train) {
+            mvae::Ease m({.lambda = args.ease_lambda});
+            m.fit(train);
+            return m;
+        });
     if (args.model == "puresvd" || args.model == "wals") return run_train_factors(args, data, eval_options);
     mvae::require_argument(!args.tf32 || args.device == "cuda", "--tf32 needs --device cuda");
 
@@ -129,8 +172,23 @@ inline void add_train_command(CLI::App& app) {
         ->required()
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--model", args->model,
-                    "Model: mvae (dual), uvae, ivae; baselines pop, puresvd, wals (the completion alone)")
-        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop", "puresvd", "wals"}))
+                    "Model: mvae (dual), uvae, ivae; baselines pop, ease, bpr, puresvd, wals (the completion alone)")
+        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop", "ease", "bpr", "puresvd", "wals"}))
+        ->capture_default_str();
+    cmd->add_option("--ease-lambda", args->ease_lambda, "With --model ease: the L2 weight lambda of EASE")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--bpr-factors", args->bpr.factors, "With --model bpr: factors k")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--bpr-epochs", args->bpr.epochs, "With --model bpr: epochs of nnz(R) sampled triples")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    cmd->add_option("--bpr-lr", args->bpr.learning_rate, "With --model bpr: SGD learning rate")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--bpr-lambda", args->bpr.lambda, "With --model bpr: L2 weight")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_option("--completion", args->completion, "Completion of R: svd, als or none")
         ->check(CLI::IsMember({"svd", "als", "none"}))

@@ -25,6 +25,7 @@
 #include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/io/atomic_file.hpp"
+#include "mvae/model/bpr.hpp"
 #include "mvae/model/mvae_model.hpp"
 
 namespace mvae_cli {
@@ -48,6 +49,8 @@ struct TrainArgs {
     bool tf32 = false;
     int eval_every = 0;
     int threads = 0;
+    double ease_lambda = 500.0;  ///< --model ease
+    mvae::BprOptions bpr;        ///< --model bpr
 };
 
 inline void write_text_file(const std::string& path, const std::string& text) {

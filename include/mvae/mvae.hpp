@@ -7,7 +7,9 @@
 #include "mvae/version.hpp"
 
 #include "mvae/core/device.hpp"
+#include "mvae/core/bits.hpp"
 #include "mvae/core/error.hpp"
+#include "mvae/core/fast_math.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/core/memory_usage.hpp"
 #include "mvae/core/parallel.hpp"
@@ -21,6 +23,7 @@
 #include "mvae/random/random_cursor.hpp"
 #include "mvae/random/random_stream.hpp"
 
+#include "mvae/data/coat.hpp"
 #include "mvae/data/delimited.hpp"
 #include "mvae/data/id_map.hpp"
 #include "mvae/data/interaction_matrix.hpp"
@@ -46,6 +49,7 @@
 #include "mvae/nn/dense.hpp"
 #include "mvae/nn/gaussian_sample.hpp"
 #include "mvae/nn/kl_divergence.hpp"
+#include "mvae/nn/low_rank_input.hpp"
 #include "mvae/nn/parameter_set.hpp"
 
 #include "mvae/optim/adam.hpp"
@@ -53,6 +57,7 @@
 
 #include "mvae/completion/completed_matrix.hpp"
 #include "mvae/completion/completed_row_source.hpp"
+#include "mvae/completion/low_rank_batch.hpp"
 #include "mvae/completion/low_rank_factors.hpp"
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/completion/randomized_svd.hpp"
@@ -60,7 +65,9 @@
 
 #include "mvae/io/model_file.hpp"
 
+#include "mvae/model/bpr.hpp"
 #include "mvae/model/dual_vae.hpp"
+#include "mvae/model/ease.hpp"
 #include "mvae/model/mvae_model.hpp"
 #include "mvae/model/mvae_options.hpp"
 #include "mvae/model/popularity.hpp"

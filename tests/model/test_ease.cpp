@@ -5,6 +5,7 @@
 
 #include <Eigen/Dense>
 
+#include "mvae/backend/backend.hpp"
 #include "mvae/model/ease.hpp"
 
 #include "support/random_matrices.hpp"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mvae/core/error.hpp"
+#include "mvae/data/coat.hpp"
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/data/jca_split.hpp"
 
@@ -129,4 +130,71 @@ TEST_CASE("pinterest: test.csv matches the README", "[shared][pinterest]") {
     REQUIRE(t.nnz() == 278533);
     REQUIRE(users_with_items(t) == 55187);
     REQUIRE(items_with_users(t) == 9542);
+}
+
+TEST_CASE("coat: train.ascii and test.ascii match the README", "[shared][coat]") {
+    const mvae::CoatData d = mvae::load_coat(data_dir / "coat");
+    REQUIRE(d.n_users == 290);
+    REQUIRE(d.n_items == 300);
+    for (const InteractionMatrix* m : {&d.train, &d.test_candidates, &d.test_positives}) {
+        REQUIRE(m->n_users() == 290);
+        REQUIRE(m->n_items() == 300);
+    }
+
+    // Nonzero ratings, and their distribution over 1..5.
+    REQUIRE(d.train_ratings.n_rated() == 6960);
+    REQUIRE(d.test_ratings.n_rated() == 4640);
+    REQUIRE(d.test_candidates.nnz() == 4640);
+    const std::vector<std::int64_t> train_by_rating{1901, 1437, 1717, 1275, 630};
+    const std::vector<std::int64_t> test_by_rating{1879, 899, 1002, 641, 219};
+    for (int r = 1; r <= 5; ++r) {
+        REQUIRE(d.train_ratings.count(r) == train_by_rating[std::size_t(r - 1)]);
+        REQUIRE(d.test_ratings.count(r) == test_by_rating[std::size_t(r - 1)]);
+    }
+
+    // Every user rated exactly 24 self-selected and 16 random coats.
+    const InteractionMatrix train_rated = d.train_ratings.at_least(1);
+    for (index_t u = 0; u < d.n_users; ++u) {
+        REQUIRE(train_rated.user_degree(u) == 24);
+        REQUIRE(d.test_candidates.user_degree(u) == 16);
+    }
+    REQUIRE(items_with_users(train_rated) == 300);
+    REQUIRE(items_with_users(d.test_candidates) == 300);
+    index_t train_min = d.n_users;
+    index_t train_max = 0;
+    index_t test_min = d.n_users;
+    index_t test_max = 0;
+    for (index_t i = 0; i < d.n_items; ++i) {
+        train_min = std::min(train_min, train_rated.item_degree(i));
+        train_max = std::max(train_max, train_rated.item_degree(i));
+        test_min = std::min(test_min, d.test_candidates.item_degree(i));
+        test_max = std::max(test_max, d.test_candidates.item_degree(i));
+    }
+    REQUIRE(train_min == 5);
+    REQUIRE(train_max == 88);
+    REQUIRE(test_min == 5);
+    REQUIRE(test_max == 29);
+
+    // Positives (rating >= 4).
+    REQUIRE(d.min_rating == 4);
+    REQUIRE(d.train.nnz() == 1905);
+    REQUIRE(d.test_positives.nnz() == 860);
+    REQUIRE(users_with_items(d.train) == 290);
+    REQUIRE(users_with_items(d.test_positives) == 237);  // the protocol skips the other 53 users
+    REQUIRE(common_pairs(d.test_positives, d.test_candidates) == 860);
+
+    // 366 pairs (216 users) are rated in both splits, always with the same rating; they stay candidates.
+    REQUIRE(d.overlap == 366);
+    REQUIRE(common_pairs(train_rated, d.test_candidates) == 366);
+    index_t overlap_users = 0;
+    for (index_t u = 0; u < d.n_users; ++u) {
+        bool any = false;
+        for (index_t i : train_rated.items_of(u)) {
+            if (!d.test_candidates.contains(u, i)) continue;
+            any = true;
+            REQUIRE(d.train_ratings.rating(u, i) == d.test_ratings.rating(u, i));
+        }
+        overlap_users += any ? 1 : 0;
+    }
+    REQUIRE(overlap_users == 216);
 }
