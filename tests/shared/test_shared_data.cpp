@@ -1,6 +1,6 @@
-// Tests on the paper's data in MVAE_SHARED_DATA_DIR: the JCA loaders reproduce the statistics
-// recorded in each data set's README.md (yelp: complete split; ml-1m and pinterest: train.csv is
-// missing, so only their vali/test files are checked).
+// Tests on the shared data in MVAE_SHARED_DATA_DIR: the loaders reproduce the statistics recorded
+// in each data set's README.md (yelp: complete JCA split; ml-1m and pinterest: train.csv is
+// missing, so only their vali/test files are checked; coat: the dense train/test rating matrices).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
