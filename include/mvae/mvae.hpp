@@ -35,6 +35,7 @@
 #include "mvae/data/split_data.hpp"
 #include "mvae/data/synthetic.hpp"
 
+#include "mvae/eval/candidate_ranking.hpp"
 #include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/eval/metrics.hpp"
