@@ -13,10 +13,7 @@ data=${MVAE_DATA:-$root/../shared/data/yelp}
 build=${MVAE_BUILD_DIR:-$root/build/main}
 out=${MVAE_RESULTS:-$root/docs/results}
 
-bash "$root/scripts/bootstrap.sh" >/dev/null
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON \
-  -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mvae_cli >/dev/null
+bash "$root/scripts/build-cli.sh" "$build"
 mkdir -p "$out"
 
 run() {  # NAME ARGS...: one setting, skipped when its result exists

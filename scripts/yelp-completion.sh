@@ -7,9 +7,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data=${MVAE_DATA:-$root/../shared/data/yelp}
 build=${MVAE_BUILD_DIR:-$root/build/main}
 out=${MVAE_RESULTS:-$root/docs/results}
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_BENCHMARKS=OFF \
-  -DMVAE_ENABLE_CUDA=OFF >/dev/null
-cmake --build "$build" --target mvae_cli >/dev/null
+bash "$root/scripts/build-cli.sh" "$build"
 mkdir -p "$out"
 while read -r name args; do
   # shellcheck disable=SC2086

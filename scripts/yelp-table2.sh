@@ -22,10 +22,7 @@ out=${MVAE_RESULTS:-$root/docs/results}
 epochs=${MVAE_EPOCHS:-200}
 seed=${MVAE_SEED:-1}
 
-bash "$root/scripts/bootstrap.sh" >/dev/null
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON \
-  -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target mvae_cli >/dev/null
+bash "$root/scripts/build-cli.sh" "$build"
 # Run a private copy, so rebuilding during a long run cannot touch the running binary.
 mvae=$(mktemp /tmp/mvae-yelp.XXXXXX)
 cp "$build/examples/mvae" "$mvae"
