@@ -47,11 +47,15 @@ TEST_CASE("VAE: every parameter gradient matches finite differences of the loss"
         Activation enc2;
         Activation dec1;
         mvae::KlConvention kl;
+        mvae::Likelihood likelihood = mvae::Likelihood::Bernoulli;
+        bool normalize_input = false;
     };
     const Variant variants[] = {
         {"paper: tanh everywhere, standard KL", Activation::Tanh, Activation::Tanh, mvae::KlConvention::Standard},
         {"JoVA: sigmoid second encoder layer, JoVA KL", Activation::Sigmoid, Activation::Tanh, mvae::KlConvention::JoVA},
         {"identity decoder layer", Activation::Tanh, Activation::Identity, mvae::KlConvention::Standard},
+        {"Mult-VAE: multinomial likelihood, L2-normalised input", Activation::Tanh, Activation::Tanh,
+         mvae::KlConvention::Standard, mvae::Likelihood::Multinomial, true},
     };
     for (const Variant& v : variants) {
         INFO(v.name);
@@ -59,6 +63,8 @@ TEST_CASE("VAE: every parameter gradient matches finite differences of the loss"
         c.encoder2 = v.enc2;
         c.decoder1 = v.dec1;
         c.kl_convention = v.kl;
+        c.likelihood = v.likelihood;
+        c.normalize_input = v.normalize_input;
         mvae::VariationalAutoencoder<double, Cpu> vae(c);
         // Non-zero output biases, as MVAE initialises them, so every bias gradient is exercised.
         std::vector<double> frequency(std::size_t(c.input_dim));

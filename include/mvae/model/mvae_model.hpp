@@ -43,7 +43,9 @@ namespace detail {
       << "\nepochs=" << o.epochs << "\nbatch_size=" << o.batch_size << "\nlearning_rate=" << o.adam.learning_rate
       << "\ndecay_every=" << o.adam.decay_every << "\ndecay_rate=" << o.adam.decay_rate
       << "\noutput_bias_from_data=" << o.output_bias_from_data << "\nseed=" << o.seed
-      << "\nlow_rank_input=" << o.low_rank_input << "\n";
+      << "\nlow_rank_input=" << o.low_rank_input << "\nlikelihood=" << to_string(o.vae.likelihood)
+      << "\nnormalize_input=" << o.vae.normalize_input << "\nkl_anneal_steps=" << o.kl_anneal_steps
+      << "\nhinge_weight=" << o.hinge_weight << "\nhinge_margin=" << o.hinge_margin << "\n";
     return s.str();
 }
 
@@ -95,6 +97,11 @@ namespace detail {
             else if (key == "decay_rate") number_of(o.adam.decay_rate);
             else if (key == "output_bias_from_data") number_of(o.output_bias_from_data);
             else if (key == "seed") number_of(o.seed);
+            else if (key == "likelihood") o.vae.likelihood = parse_likelihood(value);
+            else if (key == "normalize_input") number_of(o.vae.normalize_input);
+            else if (key == "kl_anneal_steps") number_of(o.kl_anneal_steps);
+            else if (key == "hinge_weight") number_of(o.hinge_weight);
+            else if (key == "hinge_margin") number_of(o.hinge_margin);
             else throw ParseError(source, number, "options: unknown key '" + key + "'");
         } catch (const ArgumentError& e) {
             throw ParseError(source, number, std::string("options: ") + e.what());
@@ -188,6 +195,10 @@ public:
         build_sources();
         model_ = std::make_unique<DualVAE<S, D>>(train_->n_users(), train_->n_items(), options_.dual_config(), backend_);
         trainer_ = std::make_unique<DualTrainer<S, D>>(*model_, options_.train_options(), options_.schedule);
+        if (options_.hinge_weight > 0)
+            trainer_->enable_hinge(*train_, {.margin = options_.hinge_margin,
+                                             .weight = options_.hinge_weight,
+                                             .seed = stream_id(kHingePurpose, options_.seed)});
         if (options_.output_bias_from_data) with_sources([&](const auto& src) { trainer_->initialize_output_biases(src); });
     }
 
@@ -337,6 +348,7 @@ public:
 
 private:
     static constexpr const char* kKind = "mvae.model";
+    static constexpr std::uint64_t kHingePurpose = 0x68696E6765ull;  // "hinge"
 
     void complete() {
         const auto& o = options_;

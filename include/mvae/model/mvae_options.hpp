@@ -95,6 +95,11 @@ struct MvaeOptions {
     index_t pass_rows = 0;           ///< rows per forward/backward pass (0: from workspace_mib), VaeTrainOptions
     double workspace_mib = 64;       ///< per side: the step's rows × cols workspaces, VaeTrainOptions
     bool low_rank_input = false;     ///< encoders read the unclamped R′ as low rank + sparse, VaeTrainOptions
+    index_t kl_anneal_steps = 0;     ///< β(step) = min(vae.beta, step / T) (Mult-VAE); 0: constant β
+    /// JoVA's pairwise hinge term on each block's combined prediction (needs both sides and the
+    /// paired schedule): weight w (0: none) and margin m. See nn/pairwise_hinge.hpp.
+    double hinge_weight = 0;
+    double hinge_margin = 0.15;
 
     /// Throws ArgumentError naming the first invalid setting and its value.
     void validate() const {
@@ -111,6 +116,12 @@ struct MvaeOptions {
         require_argument(pass_rows >= 0, "pass rows must be >= 0 (0 = from the workspace budget), got ", pass_rows);
         require_argument(std::isfinite(workspace_mib) && workspace_mib > 0, "workspace MiB must be > 0, got ",
                          workspace_mib);
+        require_argument(kl_anneal_steps >= 0, "KL annealing steps must be >= 0, got ", kl_anneal_steps);
+        require_argument(std::isfinite(hinge_weight) && hinge_weight >= 0, "hinge weight must be >= 0, got ", hinge_weight);
+        require_argument(std::isfinite(hinge_margin) && hinge_margin >= 0, "hinge margin must be >= 0, got ", hinge_margin);
+        require_argument(hinge_weight == 0 || (sides == DualSides::Both && schedule == Schedule::Paired),
+                         "the hinge term (weight ", hinge_weight, ") needs both VAEs and the paired schedule");
+        require_argument(!(vae.normalize_input && low_rank_input), "normalize_input needs dense inputs (not low_rank_input)");
         adam.validate();
         VaeConfig probe = vae;
         probe.input_dim = 1;
@@ -140,6 +151,7 @@ struct MvaeOptions {
         t.pass_rows = pass_rows;
         t.workspace_mib = workspace_mib;
         t.low_rank_input = low_rank_input;
+        t.kl_anneal_steps = kl_anneal_steps;
         return t;
     }
 };

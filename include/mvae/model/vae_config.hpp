@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
 #include "mvae/core/error.hpp"
 #include "mvae/core/types.hpp"
@@ -20,6 +21,24 @@ enum class KlConvention {
 
 [[nodiscard]] inline const char* to_string(KlConvention c) noexcept {
     return c == KlConvention::Standard ? "standard" : "jova";
+}
+
+/// The decoder's likelihood of its target row: the reconstruction term of the loss.
+enum class Likelihood {
+    /// Independent Bernoulli per entry: Σ_j BCE(x_j, σ(l_j)) (MVAE, JoVA; soft targets allowed).
+    Bernoulli,
+    /// Multinomial over the row: −Σ_j x_j log softmax(l)_j (Mult-VAE, Liang et al. 2018).
+    Multinomial,
+};
+
+[[nodiscard]] inline const char* to_string(Likelihood l) noexcept {
+    return l == Likelihood::Multinomial ? "multinomial" : "bernoulli";
+}
+
+[[nodiscard]] inline Likelihood parse_likelihood(std::string_view name) {
+    if (name == "bernoulli") return Likelihood::Bernoulli;
+    if (name == "multinomial") return Likelihood::Multinomial;
+    throw ArgumentError(detail::error_message("unknown likelihood '", name, "' (expected bernoulli or multinomial)"));
 }
 
 /**
@@ -40,6 +59,10 @@ struct VaeConfig {
     Activation decoder1 = Activation::Tanh;
     double beta = 0.15;  ///< weight of the standard KL, ≥ 0 (KlConvention::Standard)
     KlConvention kl_convention = KlConvention::Standard;
+    Likelihood likelihood = Likelihood::Bernoulli;
+    /// Divide each input row by its L2 norm before the encoder (Mult-VAE), in training (after the
+    /// masks) and in inference; an all-zero row stays zero. Dense inputs only.
+    bool normalize_input = false;
     std::uint64_t seed = 0;  ///< seed of the Glorot initialisation
 
     /// The factor that multiplies the standard KL in the loss: β, or 0.02 under JoVA's convention.

@@ -18,6 +18,7 @@
 #include "mvae/nn/dense.hpp"
 #include "mvae/nn/gaussian_sample.hpp"
 #include "mvae/nn/kl_divergence.hpp"
+#include "mvae/nn/multinomial_log_likelihood.hpp"
 #include "mvae/nn/parameter_set.hpp"
 #include "mvae/random/random_stream.hpp"
 
@@ -30,6 +31,28 @@ namespace detail {
 template <Real S>
 struct AddValues {
     MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a + b; }
+};
+
+template <Real S>
+struct SquareOf {
+    MVAE_HOST_DEVICE S operator()(S x) const noexcept { return x * x; }
+};
+
+/// s ↦ 1/√s, and 0 for s = 0 (an empty row stays empty).
+template <Real S>
+struct InverseSqrtOrZero {
+    MVAE_HOST_DEVICE S operator()(S s) const noexcept { return s > S(0) ? S(1) / std::sqrt(s) : S(0); }
+};
+
+template <Real S>
+struct MultiplyValues {
+    MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a * b; }
+};
+
+/// No extra loss term: VariationalAutoencoder::backward_with's default.
+struct NoExtraGradient {
+    template <class View, class S>
+    void operator()(View, S) const noexcept {}
 };
 
 /// u ∈ (0, 1) ↦ bound · (2u − 1): a uniform draw on (−bound, bound).
@@ -53,7 +76,7 @@ struct BatchPart {
 /// The loss of one batch, as means over its rows.
 struct VaeLoss {
     double total = 0;           ///< reconstruction + kl_weight · kl
-    double reconstruction = 0;  ///< summed binary cross-entropy of a row
+    double reconstruction = 0;  ///< a row's negative log-likelihood (summed BCE, or multinomial)
     double kl = 0;              ///< standard KL(q(z|x̄) ‖ N(0, I)) of a row
     index_t batch = 0;          ///< rows in the batch
 };
@@ -66,6 +89,8 @@ struct VaeLoss {
  *
  * The loss of a batch of B rows with corrupted inputs x̄ and targets x is
  *   L = (1/B) Σ_rows [ Σ_j BCE(x_j, σ(logit_j)) + w · KL(N(μ, σ²) ‖ N(0, I)) ],  w = config.kl_weight(),
+ * or with −Σ_j x_j log softmax(logit)_j in place of the BCE sum (config.likelihood = Multinomial);
+ * with config.normalize_input the encoder reads x̄ / ‖x̄‖₂.
  * with z = μ + exp(½ log σ²) ⊙ ε in training and z = μ at inference. forward_backward() computes L
  * and ASSIGNS dL/dθ for every parameter θ into parameters().grads(). The derivation is in
  * docs/backprop.md; tests/model/test_vae_gradients.cpp checks it against finite differences.
@@ -149,6 +174,12 @@ public:
         backend_.upload(bias.data(), params_.value(out_.bias()));
     }
 
+    /// Sets β, the weight of the standard KL (KL annealing changes it between steps; ≥ 0).
+    void set_beta(double beta) {
+        require_argument(std::isfinite(beta) && beta >= 0, "VariationalAutoencoder::set_beta: beta must be >= 0, got ", beta);
+        config_.beta = beta;
+    }
+
     /// Sizes the workspaces for batches of up to `max_batch` rows (allocates only when growing).
     void reserve(index_t max_batch) {
         require_argument(max_batch >= 1, "VariationalAutoencoder::reserve: batch size must be >= 1, got ", max_batch);
@@ -169,6 +200,10 @@ public:
         d_logvar_.resize(max_batch, c.latent);
         row_bce_.resize(max_batch);
         row_kl_.resize(max_batch);
+        if (config_.normalize_input) {
+            normalized_input_.resize(max_batch, c.input_dim);
+            inverse_norms_.resize(max_batch);
+        }
         host_rows_.resize(std::size_t(max_batch));
         reserved_ = max_batch;
     }
@@ -196,19 +231,55 @@ public:
         return forward_backward_impl(input, target, noise, part);
     }
 
+    /**
+     * The first half of a training pass whose loss has a term beyond the VAE's own (JoVA's hinge
+     * couples two VAEs' outputs): the forward pass with z = μ + σ ⊙ ε. Returns the logits
+     * (B × input_dim), valid until backward_with(), which must follow with the same input and noise.
+     */
+    ConstView forward_for_training(ConstView input, ConstView noise) {
+        require_shape(input.cols() == config_.input_dim, "forward_for_training: input is ", input.rows(), " x ",
+                      input.cols(), ", expected B x ", config_.input_dim);
+        const index_t batch = check_rows("forward_for_training", input.rows(), nullptr, &noise);
+        forward(input, noise, /*sample=*/true);
+        return ConstView(rows(logits_, batch));
+    }
+
+    /**
+     * The second half: the VAE's own loss and its gradient on the logits, then
+     * `extra(dlogits, inv_batch)` adds the gradient of the caller's term (dlogits: B × input_dim,
+     * already holding the VAE's own; inv_batch = 1 / part.batch_rows), then the backward pass
+     * assigns (or, per `part`, adds) every parameter gradient. Returns the VAE's own loss.
+     */
+    template <class Extra>
+    VaeLoss backward_with(ConstView input, ConstView target, ConstView noise, BatchPart part, Extra&& extra) {
+        const index_t batch = check_rows("backward_with", input.rows(), &target, &noise);
+        return loss_and_backward(input, target, noise, batch, part, extra);
+    }
+
 private:
     template <class In>
     VaeLoss forward_backward_impl(const In& input, ConstView target, ConstView noise, BatchPart part) {
         const index_t batch = check_rows("forward_backward", input.rows(), &target, &noise);
+        forward(input, noise, /*sample=*/true);
+        return loss_and_backward(input, target, noise, batch, part, detail::NoExtraGradient{});
+    }
+
+    template <class In, class Extra>
+    VaeLoss loss_and_backward(const In& input, ConstView target, ConstView noise, index_t batch, BatchPart part,
+                              Extra&& extra) {
         require_argument(part.batch_rows >= batch, "forward_backward: a pass of ", batch,
                          " rows in a batch of ", part.batch_rows);
-        forward(input, noise, /*sample=*/true);
-        // The reconstruction loss and dL/dlogits = (σ(l) − x) / B in one pass, over the logits.
+        // The reconstruction loss and its gradient dL/dlogits (e.g. (σ(l) − x) / B) in one pass,
+        // written over the logits.
         auto logits = rows(logits_, batch);
         const S inv_batch = S(1) / S(part.batch_rows);
-        bce_with_logits_forward_backward<S, D>(backend_, logits, target, inv_batch, row_bce_.view().segment(0, batch),
-                                               logits);
+        auto row_loss = row_bce_.view().segment(0, batch);
+        if (config_.likelihood == Likelihood::Multinomial)
+            multinomial_nll_forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
+        else
+            bce_with_logits_forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
         const VaeLoss loss = sum_loss(batch);
+        extra(logits, inv_batch);
         backward(input, noise, batch, inv_batch, part.accumulate);
         return loss;
     }
@@ -317,12 +388,22 @@ private:
     static View rows(auto& m, index_t batch) { return m.view().row_block(0, batch); }
 
     void first_layer_forward(ConstView input, index_t batch) {
+        if (config_.normalize_input) {  // x̂ = x / ‖x‖₂ per row, kept for the backward pass
+            auto norms = inverse_norms_.view().segment(0, batch);
+            backend_.reduce_rows(norms, detail::SquareOf<S>{}, input);
+            backend_.map(norms, detail::InverseSqrtOrZero<S>{}, VectorView<const S, D>(norms));
+            backend_.map_broadcast_col(rows(normalized_input_, batch), detail::MultiplyValues<S>{}, input,
+                                       VectorView<const S, D>(norms));
+            input = ConstView(rows(normalized_input_, batch));
+        }
         enc1_.forward(backend_, params_, input, rows(h1_, batch), config_.encoder1);
     }
     void first_layer_forward(const LowRankSparseRows<S, D>& input, index_t batch) {
+        require_argument(!config_.normalize_input, "VariationalAutoencoder: normalize_input needs dense inputs, not low rank");
         enc1_.forward(backend_, params_, input, rows(h1_, batch), config_.encoder1, low_rank_scratch(input.rank()));
     }
     void first_layer_backward(ConstView input, index_t batch, bool acc) {
+        if (config_.normalize_input) input = ConstView(rows(normalized_input_, batch));  // from the forward pass
         enc1_.backward(backend_, params_, input, rows(d_hidden1_, batch), View(), false, acc);  // no input gradient
     }
     void first_layer_backward(const LowRankSparseRows<S, D>& input, index_t batch, bool acc) {
@@ -360,7 +441,10 @@ private:
     }
 
     VaeLoss batch_loss(ConstView target, index_t batch) {
-        bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
+        if (config_.likelihood == Likelihood::Multinomial)
+            multinomial_nll_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
+        else
+            bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
         return sum_loss(batch);
     }
 
@@ -382,7 +466,7 @@ private:
         return loss;
     }
 
-    /// Backpropagates from dL/dlogits = (σ(l) − x) / B, which the caller wrote over the logits;
+    /// Backpropagates from dL/dlogits (e.g. (σ(l) − x) / B), which the caller wrote over the logits;
     /// `inv_batch` = 1 / B for the batch's B rows, `acc`: add to the gradients (BatchPart).
     template <class In>
     void backward(const In& input, ConstView noise, index_t batch, S inv_batch, bool acc) {
@@ -418,7 +502,8 @@ private:
     Matrix<S, D> h1_, h2_, mu_out_, logvar_out_, z_, g2_, g1_, logits_;
     Matrix<S, D> d_hidden1_, d_hidden2_, d_z_, d_mu_, d_logvar_;
     Matrix<S, D> low_rank_scratch_;
-    Vector<S, D> row_bce_, row_kl_;
+    Matrix<S, D> normalized_input_;  // x̂ (normalize_input only)
+    Vector<S, D> row_bce_, row_kl_, inverse_norms_;
     std::vector<S> host_rows_;
 };
 

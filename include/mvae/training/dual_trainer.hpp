@@ -6,7 +6,9 @@
 //   users and every batch of items, one uVAE step on those users' rows and one iVAE step on those
 //   items' columns. A user batch is thus trained ⌈#items / batch⌉ times per epoch and an item
 //   batch ⌈#users / batch⌉ times. (The JoVA code skips the last item batch by an off-by-one; every
-//   batch is trained here.)
+//   batch is trained here.) With a hinge term (enable_hinge: JoVA-Hinge) each block's two steps
+//   share it: both forward passes run, the hinge over the block's combined prediction adds its
+//   gradient to both sides' logits, then both backward passes and updates.
 #pragma once
 
 #include <chrono>
@@ -14,7 +16,9 @@
 #include <string_view>
 
 #include "mvae/core/error.hpp"
+#include "mvae/data/interaction_matrix.hpp"
 #include "mvae/model/dual_vae.hpp"
+#include "mvae/nn/pairwise_hinge.hpp"
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/batch_iterator.hpp"
 #include "mvae/training/vae_trainer.hpp"
@@ -52,8 +56,10 @@ struct DualEpochReport {
     EpochReport user;
     EpochReport item;
     double seconds = 0;
-    /// The summed loss of Eq. 8: uVAE + iVAE (each a mean over its steps' rows).
-    [[nodiscard]] double loss() const noexcept { return user.loss + item.loss; }
+    double hinge = 0;          ///< the hinge term, mean over the epoch's blocks (0 without one)
+    double hinge_active = 0;   ///< share of the sampled triples whose hinge was positive
+    /// The summed loss of Eq. 8: uVAE + iVAE (each a mean over its steps' rows), plus the hinge term.
+    [[nodiscard]] double loss() const noexcept { return user.loss + item.loss + hinge; }
 };
 
 /**
@@ -71,6 +77,21 @@ public:
             item_options.seed = stream_id(kItemSidePurpose, options.seed);
             item_.emplace(model.item_vae(), item_options);
         }
+    }
+
+    /**
+     * Adds JoVA's pairwise hinge term over each block's combined prediction (nn/pairwise_hinge.hpp),
+     * with the positives of `train` (which must outlive the trainer). Needs both sides and the
+     * paired schedule (ArgumentError otherwise). The blocks then run each side's batch in one pass.
+     */
+    void enable_hinge(const InteractionMatrix& train, PairwiseHingeOptions options) {
+        require_argument(user_ && item_, "DualTrainer::enable_hinge: the hinge term needs both VAEs");
+        require_argument(schedule_ == Schedule::Paired, "DualTrainer::enable_hinge: the hinge term needs the paired schedule");
+        require_shape(train.n_users() == model_->n_users() && train.n_items() == model_->n_items(),
+                      "DualTrainer::enable_hinge: a ", train.n_users(), " x ", train.n_items(), " matrix for a ",
+                      model_->n_users(), " x ", model_->n_items(), " model");
+        hinge_train_ = &train;
+        hinge_.emplace(options);
     }
 
     [[nodiscard]] Schedule schedule() const noexcept { return schedule_; }
@@ -117,8 +138,17 @@ private:
         user_batches_->start_epoch(std::uint64_t(epoch_));
         item_batches_->start_epoch(std::uint64_t(epoch_));
         double user_seconds = 0, item_seconds = 0;
+        index_t blocks = 0;
+        index_t triples = 0, active = 0;
         for (index_t bu = 0; bu < user_batches_->batch_count(); ++bu) {
             for (index_t bi = 0; bi < item_batches_->batch_count(); ++bi) {
+                ++blocks;
+                if (hinge_) {
+                    report.hinge += hinge_step(src, report, user_batches_->batch(bu), item_batches_->batch(bi));
+                    triples += hinge_->triples();
+                    active += hinge_->active();
+                    continue;
+                }
                 auto t0 = std::chrono::steady_clock::now();
                 if (user_)
                     report.user.add(user_->train_step(src.user_input, src.user_target, user_batches_->batch(bu)),
@@ -134,6 +164,27 @@ private:
         }
         if (user_) finish(report.user, *user_, user_seconds);
         if (item_) finish(report.item, *item_, item_seconds);
+        if (hinge_ && blocks > 0) {
+            report.hinge /= double(blocks);
+            report.hinge_active = triples > 0 ? double(active) / double(triples) : 0.0;
+        }
+    }
+
+    // One block with the hinge term: both forward passes, the hinge, both backward passes.
+    template <class UI, class UT, class II, class IT>
+    double hinge_step(const DualSources<UI, UT, II, IT>& src, DualEpochReport& report, std::span<const index_t> users,
+                      std::span<const index_t> items) {
+        const auto& be = model_->user_vae().backend();
+        const auto key = std::uint64_t(user_->steps());
+        const auto user_logits = user_->begin_step(src.user_input, src.user_target, users);
+        const auto item_logits = item_->begin_step(src.item_input, src.item_target, items);
+        const double h = hinge_->compute(be, *hinge_train_, users, items, user_logits, item_logits,
+                                         model_->config().alpha, key);
+        report.user.add(user_->finish_step([&](MatrixView<S, D> d, S) { hinge_->add_user_gradient(be, d); }),
+                        user_->last_gradient_stats().norm);
+        report.item.add(item_->finish_step([&](MatrixView<S, D> d, S) { hinge_->add_item_gradient(be, d); }),
+                        item_->last_gradient_stats().norm);
+        return h;
     }
 
     static void finish(EpochReport& r, VaeTrainer<S, D>& trainer, double seconds) {
@@ -150,6 +201,8 @@ private:
     std::optional<VaeTrainer<S, D>> user_;
     std::optional<VaeTrainer<S, D>> item_;
     std::optional<BatchIterator> user_batches_, item_batches_;
+    const InteractionMatrix* hinge_train_ = nullptr;
+    std::optional<PairwiseHinge<S, D>> hinge_;
     index_t epoch_ = 0;
 };
 

@@ -61,6 +61,10 @@ struct VaeTrainOptions {
     /// (the decoder's target is unchanged). docs/performance.md has its speed and its quality.
     bool low_rank_input = false;
 
+    /// KL annealing (Mult-VAE): with T > 0 steps, the VAE's β at step t is min(β_max, t / T), β_max
+    /// being its β when the trainer is built (Liang et al. 2018: T = 200,000, β_max = 0.2). 0: off.
+    index_t kl_anneal_steps = 0;
+
     /// The rows per pass for batches of `batch` rows of `cols` columns of `scalar_bytes`-byte scalars.
     [[nodiscard]] index_t rows_per_pass(index_t batch, index_t cols, std::size_t scalar_bytes) const {
         if (pass_rows > 0) return std::min(pass_rows, batch);
@@ -80,6 +84,8 @@ struct VaeTrainOptions {
                          pass_rows);
         require_argument(std::isfinite(workspace_mib) && workspace_mib > 0,
                          "VaeTrainOptions::workspace_mib must be a finite number > 0, got ", workspace_mib);
+        require_argument(kl_anneal_steps >= 0, "VaeTrainOptions::kl_anneal_steps must be >= 0 (0 = off), got ",
+                         kl_anneal_steps);
         adam.validate();
     }
 };
@@ -137,7 +143,8 @@ public:
 
     VaeTrainer(VariationalAutoencoder<S, D>& vae, const VaeTrainOptions& options)
         : vae_(&vae), options_((options.validate(), options)),
-          adam_(vae.parameters().size(), options.adam), masker_(options.mask_ratio, options.seed) {}
+          adam_(vae.parameters().size(), options.adam), masker_(options.mask_ratio, options.seed),
+          beta_max_(vae.config().beta) {}
 
     [[nodiscard]] const VaeTrainOptions& options() const noexcept { return options_; }
     [[nodiscard]] Adam<S, D>& optimizer() noexcept { return adam_; }
@@ -173,6 +180,7 @@ public:
         const auto b = index_t(rows.size());
         const index_t pass = options_.rows_per_pass(b, vae_->input_dim(), sizeof(S));
         reserve(pass);
+        anneal_kl();
         const auto key = std::uint64_t(step_);
         const RandomStream noise_stream(options_.seed, stream_id(kNoisePurpose, key));
         const bool same_source = static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source);
@@ -209,11 +217,52 @@ public:
         }
         loss.reconstruction /= double(b);
         loss.kl /= double(b);
-        loss.total = loss.reconstruction + vae_->config().kl_weight() * loss.kl;
-        last_stats_ = monitor_.check(be, vae_->parameters(), loss.total, step_);
-        adam_.step(be, vae_->parameters().values(), vae_->parameters().grads());
-        ++step_;
-        return loss;
+        return update(loss);
+    }
+
+    /**
+     * The first half of a step whose loss couples this VAE with another model's output (JoVA's
+     * hinge): fills the rows, masks the input, draws ε and runs the forward pass over the whole
+     * batch at once (pass_rows does not apply: the workspaces hold the batch). Returns the logits,
+     * |rows| × input_dim, valid until finish_step(), which must come next.
+     */
+    template <class InSrc, class TargetSrc>
+        requires RowSource<InSrc, S, D> && RowSource<TargetSrc, S, D>
+    MatrixView<const S, D> begin_step(const InSrc& input_source, const TargetSrc& target_source,
+                                      std::span<const index_t> rows) {
+        require_source_shape(input_source);
+        require_source_shape(target_source);
+        require_argument(!rows.empty(), "VaeTrainer::begin_step: empty batch");
+        require_argument(!options_.low_rank_input, "VaeTrainer::begin_step: low_rank_input is not supported here");
+        const auto& be = vae_->backend();
+        const auto b = index_t(rows.size());
+        reserve(b);
+        anneal_kl();
+        const auto key = std::uint64_t(step_);
+        const RandomStream noise_stream(options_.seed, stream_id(kNoisePurpose, key));
+        auto target = target_.view().row_block(0, b);
+        auto input = input_.view().row_block(0, b);
+        auto noise = noise_.view().row_block(0, b);
+        target_source.fill(be, rows, target);
+        input_source.fill(be, rows, input);
+        masker_.apply_rows(be, input, key, 0, b);
+        vae_->draw_noise(noise, noise_stream);
+        open_batch_ = b;
+        return vae_->forward_for_training(MatrixView<const S, D>(input), MatrixView<const S, D>(noise));
+    }
+
+    /// The second half: the VAE's loss and gradient, plus `extra(dlogits, inv_batch)` (see
+    /// VariationalAutoencoder::backward_with), then the guard and the Adam step. Returns the VAE's loss.
+    template <class Extra>
+    VaeLoss finish_step(Extra&& extra) {
+        require_argument(open_batch_ > 0, "VaeTrainer::finish_step: no begin_step() before it");
+        const index_t b = open_batch_;
+        open_batch_ = 0;
+        const VaeLoss loss = vae_->backward_with(MatrixView<const S, D>(input_.view().row_block(0, b)),
+                                                 MatrixView<const S, D>(target_.view().row_block(0, b)),
+                                                 MatrixView<const S, D>(noise_.view().row_block(0, b)),
+                                                 BatchPart{b, false}, extra);
+        return update(loss);
     }
 
     /// Marks the end of an epoch for schedules that drive train_step themselves (epoch-based
@@ -274,6 +323,22 @@ public:
 private:
     static constexpr std::uint64_t kNoisePurpose = 0x6E6F697365ull;  // "noise"
 
+    // β for this step under KL annealing.
+    void anneal_kl() {
+        if (options_.kl_anneal_steps > 0)
+            vae_->set_beta(std::min(beta_max_, double(step_) / double(options_.kl_anneal_steps)));
+    }
+
+    // The step's total loss, the non-finite guard, the Adam update.
+    VaeLoss update(VaeLoss loss) {
+        const auto& be = vae_->backend();
+        loss.total = loss.reconstruction + vae_->config().kl_weight() * loss.kl;
+        last_stats_ = monitor_.check(be, vae_->parameters(), loss.total, step_);
+        adam_.step(be, vae_->parameters().values(), vae_->parameters().grads());
+        ++step_;
+        return loss;
+    }
+
     template <class Src>
     void require_source_shape(const Src& source) const {
         require_shape(source.cols() == vae_->input_dim(), "VaeTrainer: the source has ", source.cols(),
@@ -299,6 +364,8 @@ private:
     Matrix<S, D> target_, input_, noise_;
     LowRankBatch<S, D> low_rank_;
     index_t reserved_ = 0;
+    index_t open_batch_ = 0;  // rows of a begin_step() awaiting its finish_step()
+    double beta_max_;
     std::int64_t step_ = 0;
     index_t epoch_ = 0;
 };
