@@ -3,6 +3,7 @@
 # packages already present are left alone, and `apt-get update` runs (once) only when one is missing.
 #   bash scripts/bootstrap.sh            the build, tests and main job
 #   bash scripts/bootstrap.sh --peers    also PyTorch (python3-torch), for the peer benchmarks
+#   bash scripts/bootstrap.sh --charts   also matplotlib (python3-matplotlib), for the comparison charts
 set -euo pipefail
 
 packages=(
@@ -14,9 +15,13 @@ packages=(
   libcli11-dev nlohmann-json3-dev       # the mvae command line
   python3 python3-numpy                 # the independent reference of the evaluation protocol
 )
-if [[ ${1:-} == --peers ]]; then
-  packages+=(python3-torch)             # benchmarks/peers: the PyTorch implementation of the same model
-fi
+for option in "$@"; do
+  case $option in
+    --peers) packages+=(python3-torch) ;;        # benchmarks/peers: the PyTorch implementation of the same model
+    --charts) packages+=(python3-matplotlib) ;;  # scripts/compare_chart.py
+    *) echo "bootstrap: unknown option $option (expected --peers or --charts)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@
 //   mvae train     --data DIR [--model mvae|uvae|ivae|pop] [--completion svd|als|none] … [--save FILE]
 //   mvae recommend --model FILE (--user U | --history I1,I2,…) [--k 10]
 //   mvae generate  --out DIR [--users N] [--items M] [--seed S] …
+//   mvae compare   --data DIR|synthetic --models mvae,jova,multvae,ease,bpr,pop [--seeds 3] --out PREFIX
 //
 // Every failure the library reports (mvae::Error) is printed as "mvae: error: …" and exits 1;
 // command-line mistakes exit with CLI11's codes and usage text.
@@ -12,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cmd_compare.hpp"
 #include "cmd_evaluate.hpp"
 #include "cmd_generate.hpp"
 #include "cmd_recommend.hpp"
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
     mvae_cli::add_train_command(app);
     mvae_cli::add_generate_command(app);
     mvae_cli::add_recommend_command(app);
+    mvae_cli::add_compare_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

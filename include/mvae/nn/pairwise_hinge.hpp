@@ -193,11 +193,18 @@ private:
         // Element (row, col) pairs: the first 2t values come from the user logits, the last 2t from the items'.
         coords_.resize(8 * t);
         for (std::size_t p = 0; p < t; ++p) {
-            const std::int64_t r = triple_user_[p], ci = triple_pos_[p], cj = triple_neg_[p];
-            std::int64_t* u = coords_.data() + 4 * p;      // user side: (r, item i), (r, item j)
+            const index_t r = triple_user_[p], ci = triple_pos_[p], cj = triple_neg_[p];
+            const std::int64_t user = users_[std::size_t(r)];
+            std::int64_t* u = coords_.data() + 4 * p;        // user side: (r, item i), (r, item j)
             std::int64_t* v = coords_.data() + 4 * (t + p);  // item side: (ci, user u), (cj, user u)
-            u[0] = r, u[1] = current_items_col(ci), u[2] = r, u[3] = current_items_col(cj);
-            v[0] = ci, v[1] = current_user_col(r), v[2] = cj, v[3] = current_user_col(r);
+            u[0] = r;
+            u[1] = items_[std::size_t(ci)];
+            u[2] = r;
+            u[3] = items_[std::size_t(cj)];
+            v[0] = ci;
+            v[1] = user;
+            v[2] = cj;
+            v[3] = user;
         }
         d_coords_.assign(be, coords_);
         if (values_.size() < index_t(4 * t)) values_ = Vector<S, D>(index_t(4 * t));
@@ -215,9 +222,6 @@ private:
             logits_host_[4 * p + 3] = gathered_[2 * t + 2 * p + 1];
         }
     }
-
-    std::int64_t current_items_col(index_t c) const { return items_[std::size_t(c)]; }
-    std::int64_t current_user_col(index_t r) const { return users_[std::size_t(r)]; }
 
     void add_entries(const Backend<D>& be, std::vector<Entry>& entries, View m, DeviceEntries& dev) {
         if (entries.empty()) return;
