@@ -22,6 +22,8 @@
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/model/ease.hpp"
+#include "mvae/model/jova.hpp"
+#include "mvae/model/mult_vae.hpp"
 #include "mvae/model/popularity.hpp"
 
 namespace mvae_cli {
@@ -150,6 +152,27 @@ inline void run_train(TrainArgs args) {
     mvae::require_argument(!args.tf32 || args.device == "cuda", "--tf32 needs --device cuda");
 
     auto& o = args.options;
+    if (args.model == "multvae" || args.model == "jova") {
+        // The VAE baselines: their authors' settings (model/mult_vae.hpp, model/jova.hpp), with the
+        // options given on the command line applied on top.
+        mvae::MvaeOptions preset = args.model == "multvae" ? mvae::MultVaeOptions{}.pipeline() : mvae::JovaOptions{}.pipeline();
+        preset.epochs = o.epochs;
+        preset.seed = o.seed;
+        preset.vae.seed = o.seed;
+        if (args.given("--batch")) preset.batch_size = o.batch_size;
+        if (args.given("--lr")) preset.adam = o.adam;
+        if (args.given("--hidden")) preset.vae.hidden1 = preset.vae.hidden2 = o.vae.hidden1;
+        if (args.given("--latent")) preset.vae.latent = o.vae.latent;
+        if (args.given("--beta")) preset.vae.beta = o.vae.beta;
+        if (args.given("--mask-ratio")) preset.mask_ratio = o.mask_ratio;
+        if (args.given("--alpha")) preset.alpha = o.alpha;
+        preset.pass_rows = o.pass_rows;
+        preset.workspace_mib = o.workspace_mib;
+        o = preset;
+        o.validate();
+        if (args.device == "cuda") return run_train_mvae_cuda(args, data, eval_options);
+        return run_train_mvae<mvae::Cpu>(args, data, eval_options);
+    }
     o.sides = mvae::parse_sides(args.model);
     o.completion = mvae::parse_completion(args.completion);
     o.schedule = mvae::parse_schedule(args.schedule);
@@ -172,8 +195,8 @@ inline void add_train_command(CLI::App& app) {
         ->required()
         ->check(CLI::ExistingDirectory);
     cmd->add_option("--model", args->model,
-                    "Model: mvae (dual), uvae, ivae; baselines pop, ease, bpr, puresvd, wals (the completion alone)")
-        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "pop", "ease", "bpr", "puresvd", "wals"}))
+                    "Model: mvae (dual), uvae, ivae; baselines multvae, jova, pop, ease, bpr, puresvd, wals (the completion alone)")
+        ->check(CLI::IsMember({"mvae", "dual", "uvae", "ivae", "multvae", "jova", "pop", "ease", "bpr", "puresvd", "wals"}))
         ->capture_default_str();
     cmd->add_option("--ease-lambda", args->ease_lambda, "With --model ease: the L2 weight lambda of EASE")
         ->check(CLI::PositiveNumber)
@@ -258,7 +281,9 @@ inline void add_train_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--tf32", args->tf32, "With --device cuda: float GEMMs on TF32 tensor cores (faster, less exact)");
     add_threads_option(*cmd, args->threads);
-    cmd->callback([args] {
+    cmd->callback([args, cmd] {
+        for (const char* name : {"--batch", "--lr", "--hidden", "--latent", "--beta", "--mask-ratio", "--alpha"})
+            if (cmd->count(name) > 0) args->given_options.emplace_back(name);
         args->options.adam.decay_unit = mvae::AdamOptions::DecayUnit::Epochs;
         run_train(*args);
     });

@@ -8,6 +8,7 @@
 // all of train.csv for that many epochs, and its test metrics are the headline.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -51,6 +52,11 @@ struct TrainArgs {
     int threads = 0;
     double ease_lambda = 500.0;  ///< --model ease
     mvae::BprOptions bpr;        ///< --model bpr
+    std::vector<std::string> given_options;  ///< options set on the command line (not defaults)
+
+    [[nodiscard]] bool given(const std::string& name) const {
+        return std::find(given_options.begin(), given_options.end(), name) != given_options.end();
+    }
 };
 
 inline void write_text_file(const std::string& path, const std::string& text) {
@@ -87,7 +93,7 @@ void run_train_mvae(const TrainArgs& args, const mvae::SplitData& data, const mv
     model.prepare(fit_matrix);
     const double prepare_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     std::fprintf(stderr, "model: %s, completion %s (rank %d, %.1f s), schedule %s, mask ratio %g, %d epochs\n",
-                 args.model.c_str(), args.completion.c_str(), int(o.rank), prepare_seconds, args.schedule.c_str(),
+                 args.model.c_str(), mvae::to_string(o.completion), int(o.rank), prepare_seconds, mvae::to_string(o.schedule),
                  o.mask_ratio, int(o.epochs));
 
     // Ranked where the scores are (on the GPU with --device cuda): only the top K ids reach the host.

@@ -37,6 +37,7 @@
 
 #include "mvae/eval/candidate_ranking.hpp"
 #include "mvae/eval/device_ranking.hpp"
+#include "mvae/eval/epoch_selection.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/eval/metrics.hpp"
 #include "mvae/eval/top_k.hpp"
@@ -51,6 +52,8 @@
 #include "mvae/nn/gaussian_sample.hpp"
 #include "mvae/nn/kl_divergence.hpp"
 #include "mvae/nn/low_rank_input.hpp"
+#include "mvae/nn/multinomial_log_likelihood.hpp"
+#include "mvae/nn/pairwise_hinge.hpp"
 #include "mvae/nn/parameter_set.hpp"
 
 #include "mvae/optim/adam.hpp"
@@ -69,9 +72,13 @@
 #include "mvae/model/bpr.hpp"
 #include "mvae/model/dual_vae.hpp"
 #include "mvae/model/ease.hpp"
+#include "mvae/model/jova.hpp"
+#include "mvae/model/model_registry.hpp"
+#include "mvae/model/mult_vae.hpp"
 #include "mvae/model/mvae_model.hpp"
 #include "mvae/model/mvae_options.hpp"
 #include "mvae/model/popularity.hpp"
+#include "mvae/model/recommender.hpp"
 #include "mvae/model/vae_config.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 

@@ -42,4 +42,13 @@ printf 'garbage' >"$work/bad.mvae"
 expect_error "bad.mvae" "$mvae" recommend --model "$work/bad.mvae" --user 1
 head -c 300 "$work/m.mvae" >"$work/cut.mvae"
 expect_error "truncated" "$mvae" recommend --model "$work/cut.mvae" --user 1
+# The VAE baselines through the same entry point: their presets, with command-line overrides.
+for model in multvae jova; do
+  "$mvae" train --data "$work/data" --model "$model" --epochs 1 --batch 200 --hidden 16 --latent 4 --threads 2 \
+    --save "$work/$model.mvae" >"$work/$model.json" 2>"$work/$model.log" || fail "train --model $model: $(cat "$work/$model.log")"
+  grep -q '"ndcg":{"1":' "$work/$model.json" || fail "train --model $model printed no metrics"
+done
+grep -q 'completion none' "$work/jova.log" && grep -q 'schedule paired' "$work/jova.log" || fail "jova is not its preset"
+grep -q 'mask ratio 0.5' "$work/multvae.log" || fail "multvae is not its preset"
+"$mvae" recommend --model "$work/jova.mvae" --user 3 --k 2 | grep -q '"items"' || fail "a saved JoVA does not recommend"
 echo "all train/recommend checks passed"

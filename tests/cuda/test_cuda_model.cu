@@ -59,7 +59,14 @@ mvae::MvaeOptions small_options() {
 
 TEMPLATE_TEST_CASE("one VAE step gives the CPU's loss and gradients", "[cuda][model][vae]", float, double) {
     using S = TestType;
-    const auto c = vae_config();
+    // MVAE's Bernoulli decoder, and Mult-VAE's multinomial one over L2-normalised input.
+    auto c = vae_config();
+    const bool multinomial = GENERATE(false, true);
+    INFO("multinomial " << multinomial);
+    if (multinomial) {
+        c.likelihood = mvae::Likelihood::Multinomial;
+        c.normalize_input = true;
+    }
     mvae::VariationalAutoencoder<S, Cpu> cpu(c);
     mvae::VariationalAutoencoder<S, Cuda> gpu(c);
     // The same seeded Glorot draw on both devices: the uniform fill is bit-identical.
@@ -170,6 +177,33 @@ TEST_CASE("MVAE trained on the GPU scores like the CPU and loads on the CPU", "[
         REQUIRE(max_scaled_difference(s_back, s_gpu) == 0.0);
         REQUIRE(back.recommend(3, 10) == gpu.recommend(3, 10));
         REQUIRE(gpu.recommend_for_history(std::vector<index_t>{1, 2, 3}, 5).size() == 5);
+    }
+}
+
+TEST_CASE("Mult-VAE and JoVA-Hinge trained on the GPU score like the CPU", "[cuda][model][multvae][jova]") {
+    const auto clicks = planted_clicks();
+    mvae::MultVaeOptions m;
+    m.hidden = 32;
+    m.latent = 8;
+    m.epochs = 2;
+    m.batch_size = 128;
+    mvae::JovaOptions j;
+    j.hidden = 32;
+    j.latent = 8;
+    j.epochs = 1;
+    j.batch_size = 128;  // 5 x 2 blocks, each with the hinge's gather and scatter on the device
+    for (const mvae::MvaeOptions& o : {m.pipeline(), j.pipeline()}) {
+        INFO("hinge weight " << o.hinge_weight);
+        mvae::MvaeModel<float, Cuda> gpu(o);
+        mvae::MvaeModel<float, Cpu> cpu(o);
+        std::vector<double> hinge_gpu, hinge_cpu;
+        gpu.fit(clicks, [&](const mvae::DualEpochReport& r) { hinge_gpu.push_back(r.hinge); });
+        cpu.fit(clicks, [&](const mvae::DualEpochReport& r) { hinge_cpu.push_back(r.hinge); });
+        REQUIRE(hinge_gpu.back() == Approx(hinge_cpu.back()).epsilon(1e-3).margin(1e-9));
+        HostMatrix<float> s_gpu(100, clicks.n_items()), s_cpu(100, clicks.n_items());
+        gpu.score(50, 100, s_gpu.view());
+        cpu.score(50, 100, s_cpu.view());
+        REQUIRE(max_scaled_difference(s_gpu, s_cpu) < 2e-3);
     }
 }
 
