@@ -8,7 +8,8 @@
 # (4 exposure strengths, 2000 users × 1000 items) ≈ 15 min, Yelp ≈ an hour.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-shared=${MVAE_SHARED:-$root/../shared}
+cd "$root"  # relative paths in the outputs: the tables name ../shared/data/…, not this machine's folders
+shared=${MVAE_SHARED:-../shared}
 out=${MVAE_RESULTS:-$root/docs/results}
 build=${MVAE_BUILD_DIR:-$root/build/main}
 seeds=${MVAE_SEEDS:-3}
@@ -21,6 +22,9 @@ cp "$build/examples/mvae" "$mvae"
 chmod +x "$mvae"
 trap 'rm -f "$mvae"' EXIT
 mkdir -p "$out"
+# The Debian interpreter has python3-matplotlib; a python3 found first on PATH (pyenv, a venv) may not.
+py=python3
+python3 -c 'import matplotlib' 2>/dev/null || py=/usr/bin/python3
 
 run() {  # name, then the --data argument and any options
   local name=$1
@@ -28,7 +32,7 @@ run() {  # name, then the --data argument and any options
   echo "compare-all: $name (log: $out/compare-$name.log)"
   "$mvae" compare --data "$@" --seeds "$seeds" --threads "$threads" --out "$out/compare-$name" \
     >/dev/null 2>"$out/compare-$name.log"
-  python3 "$root/scripts/compare_chart.py" "$out/compare-$name.json" "$out/compare-$name.png"
+  "$py" "$root/scripts/compare_chart.py" "$out/compare-$name.json" "$out/compare-$name.png"
 }
 
 targets=("$@")

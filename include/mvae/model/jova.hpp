@@ -31,24 +31,17 @@ struct JovaOptions {
 
     /// The pipeline settings that make an MvaeModel JoVA-Hinge.
     [[nodiscard]] MvaeOptions pipeline() const {
-        MvaeOptions o;
+        MvaeOptions o = vae_preset(hidden, latent, epochs, batch_size, learning_rate, seed);
         o.completion = CompletionKind::None;
         o.sides = DualSides::Both;
         o.alpha = alpha;
         o.target = ReconstructionTarget::Observed;
         o.schedule = Schedule::Paired;
         o.mask_ratio = 0.0;
-        o.vae.hidden1 = o.vae.hidden2 = hidden;
-        o.vae.latent = latent;
         o.vae.encoder2 = Activation::Sigmoid;
         o.vae.kl_convention = KlConvention::JoVA;
         o.hinge_weight = hinge_weight;
         o.hinge_margin = margin;
-        o.epochs = epochs;
-        o.batch_size = batch_size;
-        o.adam.learning_rate = learning_rate;
-        o.seed = seed;
-        o.vae.seed = seed;
         return o;
     }
 };

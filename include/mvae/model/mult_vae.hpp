@@ -32,22 +32,15 @@ struct MultVaeOptions {
 
     /// The pipeline settings that make an MvaeModel a Mult-VAE.
     [[nodiscard]] MvaeOptions pipeline() const {
-        MvaeOptions o;
+        MvaeOptions o = vae_preset(hidden, latent, epochs, batch_size, learning_rate, seed);
         o.completion = CompletionKind::None;
         o.sides = DualSides::UserOnly;
         o.target = ReconstructionTarget::Observed;
-        o.vae.hidden1 = o.vae.hidden2 = hidden;
-        o.vae.latent = latent;
         o.vae.likelihood = Likelihood::Multinomial;
         o.vae.normalize_input = true;
         o.vae.beta = beta_max;
         o.kl_anneal_steps = anneal_steps;
         o.mask_ratio = dropout;
-        o.epochs = epochs;
-        o.batch_size = batch_size;
-        o.adam.learning_rate = learning_rate;
-        o.seed = seed;
-        o.vae.seed = seed;
         return o;
     }
 };

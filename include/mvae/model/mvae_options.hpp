@@ -156,4 +156,19 @@ struct MvaeOptions {
     }
 };
 
+/// The settings every VAE preset (Mult-VAE, JoVA) chooses, on top of MvaeOptions' defaults: the
+/// layer widths, the training length, the optimiser's step and one seed for data and weights.
+[[nodiscard]] inline MvaeOptions vae_preset(index_t hidden, index_t latent, index_t epochs, index_t batch_size,
+                                            double learning_rate, std::uint64_t seed) {
+    MvaeOptions o;
+    o.vae.hidden1 = o.vae.hidden2 = hidden;
+    o.vae.latent = latent;
+    o.epochs = epochs;
+    o.batch_size = batch_size;
+    o.adam.learning_rate = learning_rate;
+    o.seed = seed;
+    o.vae.seed = seed;
+    return o;
+}
+
 }  // namespace mvae
