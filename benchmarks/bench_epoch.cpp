@@ -21,7 +21,7 @@
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/eval/device_ranking.hpp"
-#include "mvae/model/mvae_model.hpp"
+#include "mvae/recommender/mvae_model.hpp"
 
 #include "epoch_gemms.hpp"
 

@@ -46,7 +46,7 @@
 #include "mvae/completion/completed_row_source.hpp"
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/model/dual_vae.hpp"
-#include "mvae/model/mvae_options.hpp"
+#include "mvae/recommender/mvae_options.hpp"
 #include "mvae/training/batch_iterator.hpp"
 #include "mvae/training/dual_trainer.hpp"
 

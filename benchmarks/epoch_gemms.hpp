@@ -17,7 +17,7 @@
 #include "mvae/core/matrix.hpp"
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/random/random_stream.hpp"
-#include "mvae/model/mvae_options.hpp"
+#include "mvae/recommender/mvae_options.hpp"
 
 namespace mvae_bench {
 

@@ -4,8 +4,8 @@
 # Trains MVAE (weighted-ALS completion, 4% masks, dual VAE) on ../shared/data/yelp, the paper's Yelp split:
 # up to 40 epochs on train minus vali with the epoch count chosen on the validation split, then a
 # fresh model on all of train for that many epochs; prints the test metrics table (stderr) and JSON
-# (stdout). This is the run behind docs/results.md's headline row (`scripts/yelp-table2.sh
-# mvae-als-retrain`). Without ../shared it first generates a data set with known truth (mvae generate)
+# (stdout, alone: `bash scripts/run-main.sh > out.json` leaves pure JSON). This is the run behind
+# docs/results.md's headline row (`scripts/yelp-table2.sh mvae-als-retrain`). Without ../shared it first generates a data set with known truth (mvae generate)
 # and trains on that. MVAE_EPOCHS and MVAE_DATA override the defaults. About 8 minutes on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,16 +13,19 @@ build=${MVAE_BUILD_DIR:-$root/build/main}
 data=${MVAE_DATA:-$root/../shared/data/yelp}
 epochs=${MVAE_EPOCHS:-40}
 
-bash "$root/scripts/bootstrap.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-  -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF
-cmake --build "$build" -j "$(nproc)" --target mvae_cli
+# Everything but the metrics JSON goes to stderr: `bash scripts/run-main.sh > out.json` leaves pure JSON.
+{
+  bash "$root/scripts/bootstrap.sh"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+    -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF
+  cmake --build "$build" -j "$(nproc)" --target mvae_cli
+} >&2
 mvae="$build/examples/mvae"
 
 if [[ ! -f "$data/train.csv" ]]; then
   echo "main: $data/train.csv not found; generating a data set with known truth instead" >&2
   data="$build/generated"
-  "$mvae" generate --out "$data" --seed 1
+  "$mvae" generate --out "$data" --seed 1 >&2
 fi
 echo "main: training MVAE on $data for $epochs epochs" >&2
 "$mvae" train --data "$data" --model mvae --completion als --epochs "$epochs" --eval-every 5 --select-on-validation --retrain-full \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The completion alone as a recommender on Yelp (train minus vali; validation and test metrics):
-# chooses the completion's settings. Writes docs/results/yelp-completion-*.json. Seconds per run.
+# The completion alone as a recommender on Yelp: validation metrics of the factors fitted on train
+# minus vali (they choose the completion's settings), test metrics of the refit on all of train.
+# Writes docs/results/yelp-completion-*.json. Seconds per run.
 #   bash scripts/yelp-completion.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -52,7 +52,7 @@ void run_evaluate_as(const EvaluateArgs& args, const mvae::EvalOptions& options)
 /// The body of `mvae evaluate`.
 inline void run_evaluate(const EvaluateArgs& args) {
     mvae::EvalOptions options;
-    options.ks = parse_k_list(args.k);
+    options.ks = parse_int_list(args.k, "--k");
     mvae::validate_eval_options(options);  // also refuses a repeated K, before any file is read
     if (args.f1 == "of-averages") {
         options.f1_mode = mvae::EvalOptions::F1Mode::OfAverages;
@@ -95,7 +95,7 @@ inline void add_evaluate_command(CLI::App& app) {
             [](std::string& value) -> std::string {
                 try {
                     mvae::EvalOptions o;
-                    o.ks = parse_k_list(value);
+                    o.ks = parse_int_list(value, "--k");
                     mvae::validate_eval_options(o);
                     return {};
                 } catch (const mvae::Error& e) {

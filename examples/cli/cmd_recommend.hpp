@@ -2,7 +2,7 @@
 //
 //   mvae recommend --model FILE --user U [--k 10]          (U: the 1-based user id of the CSVs)
 //   mvae recommend --model FILE --history 3,17,42 [--k 10] (1-based item ids of a new user)
-// Prints one JSON object: {"user":U,"items":[…1-based ids…],"scores":[…]} (history: "history").
+// Prints one JSON object: {"user":U,"items":[…1-based ids…]} (history: "history").
 #pragma once
 
 #include <cstdio>
@@ -14,49 +14,29 @@
 #include <nlohmann/json.hpp>
 
 #include "options.hpp"
-#include "mvae/model/mvae_model.hpp"
+#include "mvae/recommender/mvae_loader.hpp"
 
 namespace mvae_cli {
 
 struct RecommendArgs {
-    std::string model;
-    int user = 0;
-    std::string history;
-    int k = 10;
-    int threads = 0;
+    std::string model, history;
+    int user = 0, k = 10, threads = 0;
 };
-
-inline std::vector<mvae::index_t> parse_id_list(const std::string& text, const char* option) {
-    std::vector<mvae::index_t> ids;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t end = std::min(text.find(',', start), text.size());
-        const std::string field = text.substr(start, end - start);
-        mvae::index_t id = 0;
-        const auto [ptr, ec] = std::from_chars(field.data(), field.data() + field.size(), id);
-        mvae::require_argument(ec == std::errc() && ptr == field.data() + field.size() && id >= 1, option, ": '", field,
-                               "' is not a 1-based id");
-        ids.push_back(id - 1);
-        start = end + 1;
-    }
-    return ids;
-}
 
 inline void run_recommend(const RecommendArgs& args) {
     apply_threads(args.threads);
     mvae::require_argument((args.user > 0) != !args.history.empty(), "give exactly one of --user and --history");
-    mvae::Mvae model = mvae::Mvae::load(args.model);
+    const auto model = mvae::load_mvae_recommender(args.model);
     nlohmann::ordered_json out;
     std::vector<mvae::index_t> items;
     if (args.user > 0) {
-        mvae::require_argument(args.user <= model.n_users(), "--user ", args.user, " is not in 1..", model.n_users(),
+        mvae::require_argument(args.user <= model->n_users(), "--user ", args.user, " is not in 1..", model->n_users(),
                                " (the users of ", args.model, ")");
         out["user"] = args.user;
-        items = model.recommend(args.user - 1, args.k);
+        items = model->recommend(args.user - 1, args.k);
     } else {
-        const auto history = parse_id_list(args.history, "--history");
         out["history"] = args.history;
-        items = model.recommend_for_history(history, args.k);
+        items = model->recommend_for_history(parse_int_list(args.history, "--history", /*minus_one=*/true), args.k);
     }
     nlohmann::ordered_json ids = nlohmann::ordered_json::array();
     for (mvae::index_t i : items) ids.push_back(i + 1);

@@ -1,9 +1,9 @@
 // `mvae train --device cuda` in a build without CUDA: a clear error instead of a missing symbol.
-#include "train_mvae.hpp"
+#include "cmd_train.hpp"
 
 namespace mvae_cli {
 
-void run_train_mvae_cuda(const TrainArgs&, const mvae::SplitData&, const mvae::EvalOptions&) {
+mvae::ModelRegistry cuda_models(bool /*tf32*/) {
     throw mvae::ArgumentError(
         "--device cuda: this mvae was built without CUDA (configure with -DMVAE_ENABLE_CUDA=ON on a machine with nvcc)");
 }

@@ -35,7 +35,7 @@ expect_error() {  # expected-text command...
   if "$@" >"$work/out" 2>"$work/err"; then fail "succeeded: $*"; fi
   grep -q -- "$want" "$work/err" || fail "expected '$want' in the error of: $*; got: $(cat "$work/err")"
 }
-expect_error "mask-ratio" "$mvae" train --data "$work/data" --mask-ratio 1.5
+expect_error "mask ratio" "$mvae" train --data "$work/data" --mask-ratio 1.5
 expect_error "completion" "$mvae" train --data "$work/data" --completion pca
 expect_error "is not in 1..400" "$mvae" recommend --model "$work/m.mvae" --user 401
 printf 'garbage' >"$work/bad.mvae"
@@ -48,7 +48,7 @@ for model in multvae jova; do
     --save "$work/$model.mvae" >"$work/$model.json" 2>"$work/$model.log" || fail "train --model $model: $(cat "$work/$model.log")"
   grep -q '"ndcg":{"1":' "$work/$model.json" || fail "train --model $model printed no metrics"
 done
-grep -q 'completion none' "$work/jova.log" && grep -q 'schedule paired' "$work/jova.log" || fail "jova is not its preset"
-grep -q 'mask ratio 0.5' "$work/multvae.log" || fail "multvae is not its preset"
+grep -q 'completion=none' "$work/jova.log" && grep -q 'schedule=paired' "$work/jova.log" || fail "jova is not its preset"
+grep -q 'mask_ratio=0.5' "$work/multvae.log" || fail "multvae is not its preset"
 "$mvae" recommend --model "$work/jova.mvae" --user 3 --k 2 | grep -q '"items"' || fail "a saved JoVA does not recommend"
 echo "all train/recommend checks passed"

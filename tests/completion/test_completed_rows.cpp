@@ -14,7 +14,7 @@
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/random/random_stream.hpp"
-#include "mvae/training/row_source.hpp"
+#include "mvae/data/row_source.hpp"
 
 #include "support/random_matrices.hpp"
 

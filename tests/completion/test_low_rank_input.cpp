@@ -13,7 +13,7 @@
 #include "mvae/completion/low_rank_batch.hpp"
 #include "mvae/completion/matrix_completer.hpp"
 #include "mvae/masking/stochastic_masker.hpp"
-#include "mvae/model/mvae_model.hpp"
+#include "mvae/recommender/mvae_model.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 #include "mvae/nn/low_rank_input.hpp"
 #include "mvae/random/random_cursor.hpp"
@@ -219,10 +219,10 @@ TEST_CASE("training with low_rank_input equals dense training on the unclamped R
 TEST_CASE("the MVAE pipeline with low_rank_input trains, scores, saves and loads", "[model][low_rank]") {
     const Fixture fx;
     mvae::MvaeOptions o;
-    o.completion = mvae::CompletionKind::Svd;
     o.rank = 4, o.epochs = 2, o.batch_size = 16, o.low_rank_input = true;
     o.vae.hidden1 = o.vae.hidden2 = 16, o.vae.latent = 4;
-    mvae::Mvae model(o);
+    using SvdMvae = mvae::MvaeModel<float, Cpu, mvae::RandomizedSvd>;
+    SvdMvae model(o);
     model.fit(fx.r);
     const auto top = model.recommend(3, 5);
     REQUIRE(top.size() == 5);
@@ -230,7 +230,7 @@ TEST_CASE("the MVAE pipeline with low_rank_input trains, scores, saves and loads
     REQUIRE(cold.size() == 4);
     const auto path = std::filesystem::temp_directory_path() / "mvae_low_rank_model.mvae";
     model.save(path);
-    mvae::Mvae loaded = mvae::Mvae::load(path);
+    SvdMvae loaded = SvdMvae::load(path);
     std::filesystem::remove(path);
     REQUIRE(loaded.options().low_rank_input);
     CHECK(loaded.recommend(3, 5) == top);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <type_traits>
+#include <vector>
 
 #include "mvae/model/variational_autoencoder.hpp"
 
@@ -41,52 +43,81 @@ Batch make_batch(const mvae::VaeConfig& c, index_t rows) {
 
 }  // namespace
 
+namespace {
+
+struct Variant {
+    const char* name;
+    Activation enc2;
+    Activation dec1;
+    mvae::KlConvention kl;
+    bool normalize_input = false;
+};
+
+// Every parameter gradient of a VariationalAutoencoder<double, Cpu, Likelihood> against finite differences.
+template <class Likelihood>
+void check_every_gradient(const Variant& v) {
+    INFO(v.name << " (" << Likelihood::name << " likelihood)");
+    mvae::VaeConfig c = small_config();
+    c.encoder2 = v.enc2;
+    c.decoder1 = v.dec1;
+    c.kl_convention = v.kl;
+    c.normalize_input = v.normalize_input;
+    mvae::VariationalAutoencoder<double, Cpu, Likelihood> vae(c);
+    // Non-zero output biases, as MVAE initialises them, so every bias gradient is exercised.
+    std::vector<double> frequency(std::size_t(c.input_dim));
+    for (std::size_t j = 0; j < frequency.size(); ++j) frequency[j] = 0.05 + 0.08 * double(j);
+    vae.set_output_bias_log_odds(frequency);
+    const Batch b = make_batch(c, 5);
+
+    be.fill(vae.parameters().grads(), std::nan(""));  // forward_backward must ASSIGN every gradient
+    const mvae::VaeLoss loss = vae.forward_backward(b.input.cview(), b.target.cview(), b.noise.cview());
+    REQUIRE(std::isfinite(loss.total));
+    REQUIRE(loss.total == Approx(loss.reconstruction + c.kl_weight() * loss.kl));
+    REQUIRE(loss.kl > 0);
+    const std::vector<double> analytic(flat_grads(vae.parameters()).begin(), flat_grads(vae.parameters()).end());
+    REQUIRE(nontrivial(analytic));
+
+    const auto objective = [&] { return vae.loss(b.input.cview(), b.target.cview(), b.noise.cview()).total; };
+    const auto r = check_gradient(flat_values(vae.parameters()), analytic, objective);
+    INFO("worst: parameter " << r.worst_index << ", analytic " << r.worst_analytic << ", numeric "
+                             << r.worst_numeric);
+    REQUIRE(r.checked == vae.parameters().size());
+    REQUIRE(r.max_relative_error < 1e-6);
+}
+
+}  // namespace
+
 TEST_CASE("VAE: every parameter gradient matches finite differences of the loss", "[model][vae][gradient]") {
-    struct Variant {
-        const char* name;
-        Activation enc2;
-        Activation dec1;
-        mvae::KlConvention kl;
-        mvae::Likelihood likelihood = mvae::Likelihood::Bernoulli;
-        bool normalize_input = false;
-    };
-    const Variant variants[] = {
+    const Variant bernoulli[] = {
         {"paper: tanh everywhere, standard KL", Activation::Tanh, Activation::Tanh, mvae::KlConvention::Standard},
         {"JoVA: sigmoid second encoder layer, JoVA KL", Activation::Sigmoid, Activation::Tanh, mvae::KlConvention::JoVA},
         {"identity decoder layer", Activation::Tanh, Activation::Identity, mvae::KlConvention::Standard},
-        {"Mult-VAE: multinomial likelihood, L2-normalised input", Activation::Tanh, Activation::Tanh,
-         mvae::KlConvention::Standard, mvae::Likelihood::Multinomial, true},
     };
-    for (const Variant& v : variants) {
-        INFO(v.name);
-        mvae::VaeConfig c = small_config();
-        c.encoder2 = v.enc2;
-        c.decoder1 = v.dec1;
-        c.kl_convention = v.kl;
-        c.likelihood = v.likelihood;
-        c.normalize_input = v.normalize_input;
-        mvae::VariationalAutoencoder<double, Cpu> vae(c);
-        // Non-zero output biases, as MVAE initialises them, so every bias gradient is exercised.
-        std::vector<double> frequency(std::size_t(c.input_dim));
-        for (std::size_t j = 0; j < frequency.size(); ++j) frequency[j] = 0.05 + 0.08 * double(j);
-        vae.set_output_bias_log_odds(frequency);
-        const Batch b = make_batch(c, 5);
+    for (const Variant& v : bernoulli) check_every_gradient<mvae::BernoulliLikelihood>(v);
+    check_every_gradient<mvae::MultinomialLikelihood>({"Mult-VAE: multinomial likelihood, L2-normalised input",
+                                                       Activation::Tanh, Activation::Tanh,
+                                                       mvae::KlConvention::Standard, true});
+}
 
-        be.fill(vae.parameters().grads(), std::nan(""));  // forward_backward must ASSIGN every gradient
-        const mvae::VaeLoss loss = vae.forward_backward(b.input.cview(), b.target.cview(), b.noise.cview());
-        REQUIRE(std::isfinite(loss.total));
-        REQUIRE(loss.total == Approx(loss.reconstruction + c.kl_weight() * loss.kl));
-        REQUIRE(loss.kl > 0);
-        const std::vector<double> analytic(flat_grads(vae.parameters()).begin(), flat_grads(vae.parameters()).end());
-        REQUIRE(nontrivial(analytic));
-
-        const auto objective = [&] { return vae.loss(b.input.cview(), b.target.cview(), b.noise.cview()).total; };
-        const auto r = check_gradient(flat_values(vae.parameters()), analytic, objective);
-        INFO("worst: parameter " << r.worst_index << ", analytic " << r.worst_analytic << ", numeric "
-                                 << r.worst_numeric);
-        REQUIRE(r.checked == vae.parameters().size());
-        REQUIRE(r.max_relative_error < 1e-6);
-    }
+TEST_CASE("VAE: the likelihood policy is the reconstruction term", "[model][vae]") {
+    static_assert(std::is_same_v<mvae::VariationalAutoencoder<float, Cpu>::likelihood_type, mvae::BernoulliLikelihood>);
+    static_assert(std::is_same_v<mvae::VariationalAutoencoder<double, Cpu, mvae::MultinomialLikelihood>::likelihood_type,
+                                 mvae::MultinomialLikelihood>);
+    // Every parameter 0: every logit is 0. A row of n ones then costs n · log 2 under the Bernoulli
+    // likelihood (σ(0) = ½ per entry) and n · log n under the multinomial (softmax uniform, N = n).
+    const mvae::VaeConfig c = small_config();
+    const double n = double(c.input_dim);
+    MatD ones(1, c.input_dim), noise(1, c.latent);
+    be.fill(ones.view(), 1.0);
+    be.fill(noise.view(), 0.0);
+    mvae::VariationalAutoencoder<double, Cpu> bernoulli(c);
+    mvae::VariationalAutoencoder<double, Cpu, mvae::MultinomialLikelihood> multinomial(c);
+    be.fill(bernoulli.parameters().values(), 0.0);
+    be.fill(multinomial.parameters().values(), 0.0);
+    REQUIRE(bernoulli.loss(ones.cview(), ones.cview(), noise.cview()).reconstruction == Approx(n * std::log(2.0)));
+    REQUIRE(multinomial.loss(ones.cview(), ones.cview(), noise.cview()).reconstruction == Approx(n * std::log(n)));
+    REQUIRE(multinomial.forward_backward(ones.cview(), ones.cview(), noise.cview()).reconstruction ==
+            Approx(n * std::log(n)));
 }
 
 TEST_CASE("VAE: the loss terms are the per-row means of BCE and KL", "[model][vae]") {

@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <string_view>
 #include <vector>
 
 #include "mvae/data/interaction_matrix.hpp"
+#include "mvae/nn/likelihood.hpp"
 #include "mvae/nn/multinomial_log_likelihood.hpp"
-#include "mvae/nn/pairwise_hinge.hpp"
+#include "mvae/training/pairwise_hinge.hpp"
 
 #include "support/gradient_fixtures.hpp"
 
@@ -69,6 +71,61 @@ TEST_CASE("multinomial NLL: gradient matches finite differences, and may overwri
         double s = 0;
         for (index_t j = 0; j < 9; ++j) s += g(i, j);
         REQUIRE(s == Approx(0.0).margin(1e-12));
+    }
+}
+
+namespace {
+
+// Has a name but no loss: not a likelihood policy.
+struct NameOnly {
+    static constexpr std::string_view name = "name-only";
+};
+
+// Runs a policy's forward and forward_backward (with a separate and an aliased gradient) and
+// checks them against the free functions `expected_forward` / `expected_forward_backward`.
+template <class Likelihood, class Forward, class ForwardBackward>
+void check_policy_forwards(const MatD& l, const MatD& x, Forward expected_forward,
+                           ForwardBackward expected_forward_backward) {
+    const index_t rows = l.rows(), cols = l.cols();
+    const double scale = 0.5;
+    mvae::Vector<double, Cpu> got(rows), want(rows);
+    Likelihood::template forward<double, Cpu>(be, l.cview(), x.cview(), got.view());
+    expected_forward(be, l.cview(), x.cview(), want.view());
+    REQUIRE(std::equal(got.data(), got.data() + rows, want.data()));
+    MatD g_got(rows, cols), g_want(rows, cols);
+    Likelihood::template forward_backward<double, Cpu>(be, l.cview(), x.cview(), scale, got.view(), g_got.view());
+    expected_forward_backward(be, l.cview(), x.cview(), scale, want.view(), g_want.view());
+    REQUIRE(std::equal(got.data(), got.data() + rows, want.data()));
+    REQUIRE(std::equal(g_got.data(), g_got.data() + g_got.size(), g_want.data()));
+    REQUIRE(nontrivial(flat(g_got)));
+    MatD in_place = l;  // grad may alias logits
+    Likelihood::template forward_backward<double, Cpu>(be, in_place.cview(), x.cview(), scale, got.view(),
+                                                       in_place.view());
+    REQUIRE(std::equal(in_place.data(), in_place.data() + in_place.size(), g_want.data()));
+}
+
+}  // namespace
+
+TEST_CASE("likelihood policies: names, the concept, and the free functions they forward to", "[nn][likelihood]") {
+    static_assert(mvae::LikelihoodPolicy<mvae::BernoulliLikelihood, float, Cpu>);
+    static_assert(mvae::LikelihoodPolicy<mvae::BernoulliLikelihood, double, Cpu>);
+    static_assert(mvae::LikelihoodPolicy<mvae::MultinomialLikelihood, float, Cpu>);
+    static_assert(mvae::LikelihoodPolicy<mvae::MultinomialLikelihood, double, Cpu>);
+    static_assert(!mvae::LikelihoodPolicy<NameOnly, float, Cpu>);
+    static_assert(!mvae::LikelihoodPolicy<mvae::BernoulliLikelihood, int, Cpu>);
+    STATIC_REQUIRE(mvae::BernoulliLikelihood::name == "bernoulli");
+    STATIC_REQUIRE(mvae::MultinomialLikelihood::name == "multinomial");
+
+    const MatD l = normal_matrix(3, 7, 51, 2.0);
+    MatD x = normal_matrix(3, 7, 52);
+    be.map(x.view(), [](double v) { return v > 0.3 ? 1.0 : (v < -1.0 ? 0.4 : 0.0); }, x.cview());
+    SECTION("Bernoulli") {
+        check_policy_forwards<mvae::BernoulliLikelihood>(l, x, mvae::bce_with_logits_forward<double, Cpu>,
+                                                         mvae::bce_with_logits_forward_backward<double, Cpu>);
+    }
+    SECTION("multinomial") {
+        check_policy_forwards<mvae::MultinomialLikelihood>(l, x, mvae::multinomial_nll_forward<double, Cpu>,
+                                                           mvae::multinomial_nll_forward_backward<double, Cpu>);
     }
 }
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "mvae/model/dual_vae.hpp"
@@ -146,4 +147,38 @@ TEST_CASE("schedules visit every row and column the expected number of times", "
     }
     REQUIRE(mvae::parse_schedule("paired") == mvae::Schedule::Paired);
     REQUIRE_THROWS_WITH(mvae::parse_schedule("alternate"), Catch::Contains("unknown schedule 'alternate'"));
+}
+
+TEST_CASE("a DualVAE and its trainer carry the likelihood policy to both sides", "[training][dual][likelihood]") {
+    const index_t n = 11, m = 9;
+    const auto r = pattern(n, m, 2);
+    const auto rt = transpose(r);
+    const mvae::DenseRowSource<float> users(r.cview()), items(rt.cview());
+    using Model = mvae::DualVAE<float, Cpu, mvae::MultinomialLikelihood>;
+    using Trainer = mvae::DualTrainer<float, Cpu, mvae::MultinomialLikelihood>;
+    static_assert(std::is_same_v<Model::Vae, mvae::VariationalAutoencoder<float, Cpu, mvae::MultinomialLikelihood>>);
+    static_assert(std::is_same_v<Trainer::Trainer, mvae::VaeTrainer<float, Cpu, mvae::MultinomialLikelihood>>);
+    static_assert(std::is_same_v<mvae::DualVAE<float, Cpu>::likelihood_type, mvae::BernoulliLikelihood>);
+
+    Model model(n, m, tiny_config(mvae::DualSides::Both));
+    mvae::VaeTrainOptions options;
+    options.batch_size = 4;
+    options.seed = 3;
+    Trainer trainer(model, options, mvae::Schedule::Paired);
+    const auto report = trainer.train_epoch(mvae::DualSources{users, users, items, items});
+    REQUIRE(std::isfinite(report.loss()));
+    REQUIRE(report.user.steps == 3 * 3);
+
+    // With ε = 0 the loss's reconstruction term is the multinomial NLL of the inference logits.
+    for (auto* side : {&model.user_vae(), &model.item_vae()}) {
+        const auto& x = side == &model.user_vae() ? r : rt;
+        mvae::Matrix<float, Cpu> logits(x.rows(), x.cols()), noise(x.rows(), side->latent_dim());
+        be.fill(noise.view(), 0.0f);
+        side->predict_logits(x.cview(), logits.view());
+        mvae::Vector<float, Cpu> nll(x.rows());
+        mvae::multinomial_nll_forward<float, Cpu>(be, logits.cview(), x.cview(), nll.view());
+        double mean = 0;
+        for (index_t i = 0; i < x.rows(); ++i) mean += double(nll[i]) / double(x.rows());
+        REQUIRE(side->loss(x.cview(), x.cview(), noise.cview()).reconstruction == Approx(mean).epsilon(1e-5));
+    }
 }

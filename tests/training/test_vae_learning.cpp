@@ -8,7 +8,7 @@
 #include "mvae/data/random_split.hpp"
 #include "mvae/data/synthetic.hpp"
 #include "mvae/eval/evaluator.hpp"
-#include "mvae/model/popularity.hpp"
+#include "mvae/recommender/popularity.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 #include "mvae/training/vae_trainer.hpp"
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "mvae/model/variational_autoencoder.hpp"
@@ -63,6 +64,28 @@ TEST_CASE("training is reproducible for a seed, whatever the thread count", "[tr
     REQUIRE(one == two);
     mvae::VariationalAutoencoder<float, Cpu> untrained(small_config());
     REQUIRE_FALSE(std::equal(one.begin(), one.end(), untrained.parameters().values().data()));
+}
+
+TEST_CASE("a VAE trains under the likelihood policy it is instantiated with", "[training][likelihood]") {
+    const mvae::InteractionMatrix r = small_matrix();
+    const mvae::SparseRowSource<float> rows(r);
+    mvae::VaeConfig config = small_config();
+    config.normalize_input = true;  // Mult-VAE's encoder input
+    mvae::VaeTrainOptions options = small_options();
+    options.epochs = 25;
+    using MultVae = mvae::VariationalAutoencoder<float, Cpu, mvae::MultinomialLikelihood>;
+    MultVae vae(config);
+    mvae::VaeTrainer<float, Cpu, mvae::MultinomialLikelihood> trainer(vae, options);
+    static_assert(std::is_same_v<decltype(trainer)::Vae, MultVae>);
+    const auto reports = trainer.fit(rows);
+    REQUIRE(reports.size() == 25);
+    for (const auto& report : reports) REQUIRE(std::isfinite(report.loss));
+    REQUIRE(reports.back().reconstruction < reports.front().reconstruction);
+    // The same start under the Bernoulli likelihood reports another reconstruction term.
+    mvae::VariationalAutoencoder<float, Cpu> bernoulli(config);
+    options.epochs = 1;
+    const auto bernoulli_reports = mvae::VaeTrainer<float, Cpu>(bernoulli, options).fit(rows);
+    REQUIRE(bernoulli_reports.front().reconstruction != Approx(reports.front().reconstruction));
 }
 
 TEST_CASE("dense and sparse sources of the same rows train identically", "[training]") {

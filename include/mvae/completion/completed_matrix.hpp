@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "mvae/completion/low_rank_factors.hpp"
@@ -65,6 +66,24 @@ public:
         require_argument(u >= 0 && u < n_users() && i >= 0 && i < n_items(), "CompletedMatrix::value: (", u, ", ", i,
                          ") is outside the ", n_users(), " x ", n_items(), " matrix");
         return observed_->contains(u, i) ? 1.0 : finish(factors_.p.row(u).dot(factors_.q.row(i)));
+    }
+
+    /**
+     * R′'s row for a user who was not in R, with 0/1 history `items` (0-based, unique): 1 at the
+     * history's items and, elsewhere, the completion of the folded-in p (LowRankFactors::fold_in)
+     * — clamped to [0, 1] when `clamp` and clamped() — as the training rows were. out: n_items.
+     */
+    template <class S>
+    void new_user_row(std::span<const index_t> items, std::span<S> out, bool clamp = true) const {
+        require_shape(index_t(out.size()) == n_items(), "CompletedMatrix::new_user_row: output of ", out.size(),
+                      " values for ", n_items(), " items");
+        const Eigen::VectorXd p = factors_.fold_in(items);
+        const bool clamp_values = clamp && clamp_;
+        for (index_t i = 0; i < n_items(); ++i) {
+            const double v = rank() > 0 ? factors_.q.row(i).dot(p) : 0.0;
+            out[std::size_t(i)] = S(clamp_values ? std::clamp(v, 0.0, 1.0) : v);
+        }
+        for (index_t i : items) out[std::size_t(i)] = S(1);
     }
 
 private:

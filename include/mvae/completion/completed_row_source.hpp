@@ -36,7 +36,7 @@
 #include "mvae/core/matrix.hpp"
 #include "mvae/core/parallel.hpp"
 #include "mvae/core/types.hpp"
-#include "mvae/training/row_source.hpp"
+#include "mvae/data/row_source.hpp"
 
 namespace mvae {
 
@@ -86,7 +86,7 @@ struct SetObservedOnes {
 }  // namespace detail
 
 /**
- * A RowSource (training/row_source.hpp) over the completed matrix R′ or its transpose.
+ * A RowSource (data/row_source.hpp) over the completed matrix R′ or its transpose.
  *
  * Keeps a pointer to the CompletedMatrix (and through it to R): both must outlive the source.
  * fill() uses a workspace of the source, so one source must not fill two batches concurrently.

@@ -6,6 +6,9 @@
 // everywhere: it is how "no completion" goes through the same types.
 #pragma once
 
+#include <span>
+
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "mvae/backend/cpu/eigen_map.hpp"
@@ -52,6 +55,26 @@ struct LowRankFactors {
         require_argument(u >= 0 && u < n_users() && i >= 0 && i < n_items(), "LowRankFactors::predict: (", u, ", ", i,
                          ") is outside the ", n_users(), " x ", n_items(), " matrix");
         return p.row(u).dot(q.row(i));
+    }
+
+    /**
+     * Folds in a user who was not factorised: the least-squares p = argmin ‖r − p·Qᵀ‖² + 10⁻⁶‖p‖²
+     * for the 0/1 row r with ones at `items` (0-based, sorted or not, no duplicates). A rank-0
+     * factorisation or an empty history gives p = 0. Throws ArgumentError for an item out of range.
+     */
+    [[nodiscard]] Eigen::VectorXd fold_in(std::span<const index_t> items) const {
+        const index_t k = rank();
+        Eigen::VectorXd out = Eigen::VectorXd::Zero(k);
+        if (k == 0 || items.empty()) return out;
+        Eigen::MatrixXd gram = q.transpose() * q;
+        gram.diagonal().array() += 1e-6;
+        Eigen::VectorXd rhs = Eigen::VectorXd::Zero(k);
+        for (index_t i : items) {
+            require_argument(i >= 0 && i < n_items(), "LowRankFactors::fold_in: item ", i, " is not in [0, ", n_items(), ")");
+            rhs += q.row(i).transpose();
+        }
+        out = gram.ldlt().solve(rhs);
+        return out;
     }
 };
 

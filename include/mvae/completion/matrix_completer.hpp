@@ -8,6 +8,7 @@
 #pragma once
 
 #include <concepts>
+#include <string_view>
 #include <utility>
 
 #include "mvae/completion/completed_matrix.hpp"
@@ -18,16 +19,21 @@
 
 namespace mvae {
 
-/// A completion policy: `fit(R)` returns factors P (n_users × k) and Q (n_items × k) of R.
+/// A completion policy: `fit(R)` returns factors P (n_users × k) and Q (n_items × k) of R, and
+/// `P::name` names it (in model files, logs and on the command line).
 template <class P>
 concept CompletionPolicy = requires(const P& policy, const InteractionMatrix& r) {
     { policy.fit(r) } -> std::same_as<LowRankFactors>;
+    { P::name } -> std::convertible_to<std::string_view>;
 };
 
 /// Completion policy that completes nothing: rank-0 factors, so R′ = R through the same types
 /// (for the paper's "without completion" ablation and for the raw-input baselines).
 class NoCompletion {
 public:
+    /// The policy's name in model files and on the command line.
+    static constexpr std::string_view name = "none";
+
     /// No settings.
     struct Options {};
 

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 #include <Eigen/Core>
 #include <Eigen/QR>
@@ -85,6 +86,9 @@ namespace detail {
  */
 class RandomizedSvd {
 public:
+    /// The policy's name in model files and on the command line.
+    static constexpr std::string_view name = "svd";
+
     using Options = RandomizedSvdOptions;
 
     /// The default options (rank 50, oversampling 10, 2 power iterations, seed 1).

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -140,6 +141,9 @@ inline void solve_factor_rows(std::span<const offset_t> offsets, std::span<const
  */
 class WeightedAls {
 public:
+    /// The policy's name in model files and on the command line.
+    static constexpr std::string_view name = "als";
+
     using Options = WeightedAlsOptions;
 
     /// The default options.

@@ -15,7 +15,7 @@
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
-#include "mvae/training/row_source.hpp"
+#include "mvae/data/row_source.hpp"
 
 namespace mvae {
 
@@ -61,6 +61,8 @@ struct DualVaeConfig {
  * A uVAE and an iVAE over an n_users × n_items matrix.
  *
  * @tparam S float or double. @tparam D the device.
+ * @tparam Likelihood both VAEs' decoder likelihood (mvae/nn/likelihood.hpp): BernoulliLikelihood
+ *         (MVAE, JoVA; the default) or MultinomialLikelihood (Mult-VAE).
  *
  * @code
  * mvae::DualVAE<float, mvae::Cpu> model(n_users, n_items, config);
@@ -68,11 +70,14 @@ struct DualVaeConfig {
  * model.score(user_rows, first_user, count, out);  // out: count × n_items
  * @endcode
  */
-template <Real S, Device D>
+template <Real S, Device D, class Likelihood = BernoulliLikelihood>
+    requires LikelihoodPolicy<Likelihood, S, D>
 class DualVAE {
 public:
     using View = MatrixView<S, D>;
     using ConstView = MatrixView<const S, D>;
+    using likelihood_type = Likelihood;
+    using Vae = VariationalAutoencoder<S, D, Likelihood>;  ///< the type of each side
 
     DualVAE(index_t n_users, index_t n_items, DualVaeConfig config, Backend<D> backend = {})
         : config_((config.validate(), std::move(config))), backend_(backend), n_users_(n_users), n_items_(n_items) {
@@ -91,11 +96,11 @@ public:
     [[nodiscard]] bool has_item_side() const noexcept { return item_.has_value(); }
 
     /// The uVAE; throws ArgumentError when the model has no user side.
-    [[nodiscard]] VariationalAutoencoder<S, D>& user_vae() { return side(user_, "user"); }
-    [[nodiscard]] const VariationalAutoencoder<S, D>& user_vae() const { return side(user_, "user"); }
+    [[nodiscard]] Vae& user_vae() { return side(user_, "user"); }
+    [[nodiscard]] const Vae& user_vae() const { return side(user_, "user"); }
     /// The iVAE; throws ArgumentError when the model has no item side.
-    [[nodiscard]] VariationalAutoencoder<S, D>& item_vae() { return side(item_, "item"); }
-    [[nodiscard]] const VariationalAutoencoder<S, D>& item_vae() const { return side(item_, "item"); }
+    [[nodiscard]] Vae& item_vae() { return side(item_, "item"); }
+    [[nodiscard]] const Vae& item_vae() const { return side(item_, "item"); }
 
     /// Computes the item side's hidden layer for every item from `item_rows` (the rows of R′ᵀ), in
     /// batches of `batch` items. Call after training and before score(); training invalidates it.
@@ -166,8 +171,8 @@ private:
     Backend<D> backend_;
     index_t n_users_;
     index_t n_items_;
-    std::optional<VariationalAutoencoder<S, D>> user_;
-    std::optional<VariationalAutoencoder<S, D>> item_;
+    std::optional<Vae> user_;
+    std::optional<Vae> item_;
     bool prepared_ = false;
     Matrix<S, D> item_hidden_;
     Matrix<S, D> user_input_, user_logits_;

@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <string_view>
 
 #include "mvae/core/error.hpp"
 #include "mvae/core/types.hpp"
@@ -23,30 +22,14 @@ enum class KlConvention {
     return c == KlConvention::Standard ? "standard" : "jova";
 }
 
-/// The decoder's likelihood of its target row: the reconstruction term of the loss.
-enum class Likelihood {
-    /// Independent Bernoulli per entry: Σ_j BCE(x_j, σ(l_j)) (MVAE, JoVA; soft targets allowed).
-    Bernoulli,
-    /// Multinomial over the row: −Σ_j x_j log softmax(l)_j (Mult-VAE, Liang et al. 2018).
-    Multinomial,
-};
-
-[[nodiscard]] inline const char* to_string(Likelihood l) noexcept {
-    return l == Likelihood::Multinomial ? "multinomial" : "bernoulli";
-}
-
-[[nodiscard]] inline Likelihood parse_likelihood(std::string_view name) {
-    if (name == "bernoulli") return Likelihood::Bernoulli;
-    if (name == "multinomial") return Likelihood::Multinomial;
-    throw ArgumentError(detail::error_message("unknown likelihood '", name, "' (expected bernoulli or multinomial)"));
-}
-
 /**
  * Sizes, activations and loss weights of a VAE. The defaults are the paper's: hidden layers of
  * 320, latent dimension 80, tanh everywhere, β = 0.15 on the standard KL.
  *
  * Encoder: input → hidden1 (encoder1) → hidden2 (encoder2) → μ, log σ² (latent).
  * Decoder: latent → hidden2 (decoder2) → hidden1 (decoder1) → logits over the input length.
+ * The decoder's likelihood is not a field: it is VariationalAutoencoder's third template parameter
+ * (mvae/nn/likelihood.hpp).
  */
 struct VaeConfig {
     index_t input_dim = 0;  ///< input and output length (#items for a uVAE, #users for an iVAE), ≥ 1
@@ -59,7 +42,6 @@ struct VaeConfig {
     Activation decoder1 = Activation::Tanh;
     double beta = 0.15;  ///< weight of the standard KL, ≥ 0 (KlConvention::Standard)
     KlConvention kl_convention = KlConvention::Standard;
-    Likelihood likelihood = Likelihood::Bernoulli;
     /// Divide each input row by its L2 norm before the encoder (Mult-VAE), in training (after the
     /// masks) and in inference; an all-zero row stays zero. Dense inputs only.
     bool normalize_input = false;

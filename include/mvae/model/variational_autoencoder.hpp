@@ -14,11 +14,10 @@
 #include "mvae/core/matrix.hpp"
 #include "mvae/model/vae_config.hpp"
 #include "mvae/nn/activation.hpp"
-#include "mvae/nn/bce_with_logits.hpp"
 #include "mvae/nn/dense.hpp"
 #include "mvae/nn/gaussian_sample.hpp"
 #include "mvae/nn/kl_divergence.hpp"
-#include "mvae/nn/multinomial_log_likelihood.hpp"
+#include "mvae/nn/likelihood.hpp"
 #include "mvae/nn/parameter_set.hpp"
 #include "mvae/random/random_stream.hpp"
 
@@ -76,7 +75,7 @@ struct BatchPart {
 /// The loss of one batch, as means over its rows.
 struct VaeLoss {
     double total = 0;           ///< reconstruction + kl_weight · kl
-    double reconstruction = 0;  ///< a row's negative log-likelihood (summed BCE, or multinomial)
+    double reconstruction = 0;  ///< a row's negative log-likelihood under the VAE's Likelihood
     double kl = 0;              ///< standard KL(q(z|x̄) ‖ N(0, I)) of a row
     index_t batch = 0;          ///< rows in the batch
 };
@@ -84,12 +83,15 @@ struct VaeLoss {
 /**
  * A variational autoencoder for rows of an implicit-feedback matrix.
  *
- * @tparam Scalar float (training) or double (gradient checks).
- * @tparam D      the device (mvae::Cpu, mvae::Cuda).
+ * @tparam Scalar     float (training) or double (gradient checks).
+ * @tparam D          the device (mvae::Cpu, mvae::Cuda).
+ * @tparam Likelihood the decoder's likelihood, a LikelihoodPolicy (mvae/nn/likelihood.hpp):
+ *                    BernoulliLikelihood (MVAE, JoVA; the default) or MultinomialLikelihood (Mult-VAE).
  *
  * The loss of a batch of B rows with corrupted inputs x̄ and targets x is
- *   L = (1/B) Σ_rows [ Σ_j BCE(x_j, σ(logit_j)) + w · KL(N(μ, σ²) ‖ N(0, I)) ],  w = config.kl_weight(),
- * or with −Σ_j x_j log softmax(logit)_j in place of the BCE sum (config.likelihood = Multinomial);
+ *   L = (1/B) Σ_rows [ NLL(x | logits) + w · KL(N(μ, σ²) ‖ N(0, I)) ],  w = config.kl_weight(),
+ * with NLL the Likelihood's per-row negative log-likelihood: Σ_j BCE(x_j, σ(logit_j)) for
+ * BernoulliLikelihood, −Σ_j x_j log softmax(logit)_j for MultinomialLikelihood;
  * with config.normalize_input the encoder reads x̄ / ‖x̄‖₂.
  * with z = μ + exp(½ log σ²) ⊙ ε in training and z = μ at inference. forward_backward() computes L
  * and ASSIGNS dL/dθ for every parameter θ into parameters().grads(). The derivation is in
@@ -101,16 +103,19 @@ struct VaeLoss {
  * @code
  * mvae::VaeConfig config;
  * config.input_dim = n_items;
- * mvae::VariationalAutoencoder<float, mvae::Cpu> vae(config);
+ * mvae::VariationalAutoencoder<float, mvae::Cpu> vae(config);  // Bernoulli decoder
+ * // Mult-VAE's decoder: mvae::VariationalAutoencoder<float, mvae::Cpu, mvae::MultinomialLikelihood>
  * vae.reserve(1500);
  * mvae::VaeLoss loss = vae.forward_backward(batch_input, batch_target, noise);   // grads in vae.parameters()
  * vae.predict(batch_input, scores);                                              // sigmoid(logits) with z = μ
  * @endcode
  */
-template <Real Scalar, Device D>
+template <Real Scalar, Device D, class Likelihood = BernoulliLikelihood>
+    requires LikelihoodPolicy<Likelihood, Scalar, D>
 class VariationalAutoencoder {
 public:
     using S = Scalar;
+    using likelihood_type = Likelihood;
     using View = MatrixView<S, D>;
     using ConstView = MatrixView<const S, D>;
 
@@ -274,10 +279,7 @@ private:
         auto logits = rows(logits_, batch);
         const S inv_batch = S(1) / S(part.batch_rows);
         auto row_loss = row_bce_.view().segment(0, batch);
-        if (config_.likelihood == Likelihood::Multinomial)
-            multinomial_nll_forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
-        else
-            bce_with_logits_forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
+        Likelihood::template forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
         const VaeLoss loss = sum_loss(batch);
         extra(logits, inv_batch);
         backward(input, noise, batch, inv_batch, part.accumulate);
@@ -441,14 +443,11 @@ private:
     }
 
     VaeLoss batch_loss(ConstView target, index_t batch) {
-        if (config_.likelihood == Likelihood::Multinomial)
-            multinomial_nll_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
-        else
-            bce_with_logits_forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
+        Likelihood::template forward<S, D>(backend_, rows(logits_, batch), target, row_bce_.view().segment(0, batch));
         return sum_loss(batch);
     }
 
-    /// The loss from the per-row BCE sums already in row_bce_ and the KL of the current μ, log σ².
+    /// The loss from the per-row negative log-likelihoods already in row_bce_ and the KL of the current μ, log σ².
     VaeLoss sum_loss(index_t batch) {
         auto bce = row_bce_.view().segment(0, batch);
         auto kl = row_kl_.view().segment(0, batch);

@@ -6,10 +6,12 @@
 // scale × the summed loss; `grad` may alias `logits`. Requires only the logits and the targets.
 // `bce_with_logits_forward_backward` does both in one pass over the batch (training's path): one
 // exp and one log1p per entry, shared by the loss and the gradient, in branch-free float math
-// (mvae/core/fast_math.hpp) that vectorises. Math: docs/backprop.md.
+// (mvae/core/fast_math.hpp) that vectorises. BernoulliLikelihood wraps the two training-path
+// functions as a likelihood policy of VariationalAutoencoder (mvae/nn/likelihood.hpp). Math: docs/backprop.md.
 #pragma once
 
 #include <cmath>
+#include <string_view>
 
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/fast_math.hpp"
@@ -72,5 +74,29 @@ void bce_with_logits_forward_backward(const Backend<D>& be, MatrixView<const S, 
                                       MatrixView<S, D> grad) {
     be.map_reduce_rows(grad, row_loss, detail::BceWithLogitsLossAndGrad<S>{scale}, logits, target);
 }
+
+/**
+ * The independent-Bernoulli likelihood of a target row, as a likelihood policy of
+ * VariationalAutoencoder (see mvae/nn/likelihood.hpp): MVAE's and JoVA's reconstruction term.
+ *
+ * forward: row_loss[i] ← the row's negative log-likelihood Σ_j ℓ(logits(i, j), target(i, j)).
+ * forward_backward: the same row_loss, and ASSIGNS grad ← scale · ∂(row loss)/∂logits =
+ * scale · (σ(logits) − target), in one pass; grad may alias logits. Soft targets in [0, 1] allowed.
+ */
+struct BernoulliLikelihood {
+    static constexpr std::string_view name = "bernoulli";
+
+    template <Real S, Device D>
+    static void forward(const Backend<D>& be, MatrixView<const S, D> logits, MatrixView<const S, D> target,
+                        VectorView<S, D> row_loss) {
+        bce_with_logits_forward<S, D>(be, logits, target, row_loss);
+    }
+
+    template <Real S, Device D>
+    static void forward_backward(const Backend<D>& be, MatrixView<const S, D> logits, MatrixView<const S, D> target,
+                                 S scale, VectorView<S, D> row_loss, MatrixView<S, D> grad) {
+        bce_with_logits_forward_backward<S, D>(be, logits, target, scale, row_loss, grad);
+    }
+};
 
 }  // namespace mvae

@@ -5,10 +5,13 @@
 // computed with the row maximum m subtracted (lse(l) = m + log Σ_j e^{l_j − m}) so nothing overflows.
 // Backward: dℓ/dl_j = (Σ_k x_k) · softmax(l)_j − x_j. The gradient is ASSIGNED, scaled by `scale`;
 // `grad` may alias `logits`. One kernel per row (for_each_index): the row's maximum and sums are
-// needed before any of its gradient, so the row is read three times. Math: docs/backprop.md.
+// needed before any of its gradient, so the row is read three times. MultinomialLikelihood wraps
+// the functions as a likelihood policy of VariationalAutoencoder (mvae/nn/likelihood.hpp).
+// Math: docs/backprop.md.
 #pragma once
 
 #include <cmath>
+#include <string_view>
 
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/fast_math.hpp"
@@ -78,5 +81,29 @@ void multinomial_nll_forward_backward(const Backend<D>& be, MatrixView<const S, 
                   row_loss.size());
     be.for_each_index(logits.rows(), detail::MultinomialRow<S, D>{logits, target, grad, row_loss.data(), scale});
 }
+
+/**
+ * The multinomial likelihood of a target row under softmax(logits), as a likelihood policy of
+ * VariationalAutoencoder (see mvae/nn/likelihood.hpp): Mult-VAE's reconstruction term.
+ *
+ * forward: row_loss[i] ← the row's negative log-likelihood −Σ_j target(i, j) · log softmax(logits(i, ·))_j.
+ * forward_backward: the same row_loss, and ASSIGNS grad ← scale · ∂(row loss)/∂logits =
+ * scale · ((Σ_k x_k) · softmax(l) − x), row by row; grad may alias logits.
+ */
+struct MultinomialLikelihood {
+    static constexpr std::string_view name = "multinomial";
+
+    template <Real S, Device D>
+    static void forward(const Backend<D>& be, MatrixView<const S, D> logits, MatrixView<const S, D> target,
+                        VectorView<S, D> row_loss) {
+        multinomial_nll_forward<S, D>(be, logits, target, row_loss);
+    }
+
+    template <Real S, Device D>
+    static void forward_backward(const Backend<D>& be, MatrixView<const S, D> logits, MatrixView<const S, D> target,
+                                 S scale, VectorView<S, D> row_loss, MatrixView<S, D> grad) {
+        multinomial_nll_forward_backward<S, D>(be, logits, target, scale, row_loss, grad);
+    }
+};
 
 }  // namespace mvae

@@ -18,7 +18,7 @@
 #include "mvae/core/error.hpp"
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/model/dual_vae.hpp"
-#include "mvae/nn/pairwise_hinge.hpp"
+#include "mvae/training/pairwise_hinge.hpp"
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/batch_iterator.hpp"
 #include "mvae/training/vae_trainer.hpp"
@@ -65,11 +65,16 @@ struct DualEpochReport {
 /**
  * Trains both sides of a DualVAE under a schedule. Each side has its own VaeTrainer (optimiser,
  * masks, noise); the item side's streams are keyed by a seed derived from options.seed.
+ * Likelihood is the model's likelihood policy (DualVAE's third parameter; BernoulliLikelihood by default).
  */
-template <Real S, Device D>
+template <Real S, Device D, class Likelihood = BernoulliLikelihood>
+    requires LikelihoodPolicy<Likelihood, S, D>
 class DualTrainer {
 public:
-    DualTrainer(DualVAE<S, D>& model, const VaeTrainOptions& options, Schedule schedule)
+    using Model = DualVAE<S, D, Likelihood>;
+    using Trainer = VaeTrainer<S, D, Likelihood>;  ///< each side's trainer
+
+    DualTrainer(Model& model, const VaeTrainOptions& options, Schedule schedule)
         : model_(&model), options_((options.validate(), options)), schedule_(schedule) {
         if (model.has_user_side()) user_.emplace(model.user_vae(), options);
         if (model.has_item_side()) {
@@ -80,7 +85,7 @@ public:
     }
 
     /**
-     * Adds JoVA's pairwise hinge term over each block's combined prediction (nn/pairwise_hinge.hpp),
+     * Adds JoVA's pairwise hinge term over each block's combined prediction (training/pairwise_hinge.hpp),
      * with the positives of `train` (which must outlive the trainer). Needs both sides and the
      * paired schedule (ArgumentError otherwise). The blocks then run each side's batch in one pass.
      */
@@ -96,8 +101,8 @@ public:
 
     [[nodiscard]] Schedule schedule() const noexcept { return schedule_; }
     [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
-    [[nodiscard]] VaeTrainer<S, D>* user_trainer() noexcept { return user_ ? &*user_ : nullptr; }
-    [[nodiscard]] VaeTrainer<S, D>* item_trainer() noexcept { return item_ ? &*item_ : nullptr; }
+    [[nodiscard]] Trainer* user_trainer() noexcept { return user_ ? &*user_ : nullptr; }
+    [[nodiscard]] Trainer* item_trainer() noexcept { return item_ ? &*item_ : nullptr; }
 
     /// Starts each side's output bias at the log-odds of its target's column frequencies.
     template <class UI, class UT, class II, class IT>
@@ -191,7 +196,7 @@ private:
         return h;
     }
 
-    static void finish(EpochReport& r, VaeTrainer<S, D>& trainer, double seconds) {
+    static void finish(EpochReport& r, Trainer& trainer, double seconds) {
         trainer.finish_epoch();
         r.average();
         r.epoch = trainer.epochs_done();
@@ -199,11 +204,11 @@ private:
         r.seconds = seconds;
     }
 
-    DualVAE<S, D>* model_;
+    Model* model_;
     VaeTrainOptions options_;
     Schedule schedule_;
-    std::optional<VaeTrainer<S, D>> user_;
-    std::optional<VaeTrainer<S, D>> item_;
+    std::optional<Trainer> user_;
+    std::optional<Trainer> item_;
     std::optional<BatchIterator> user_batches_, item_batches_;
     const InteractionMatrix* hinge_train_ = nullptr;
     std::optional<PairwiseHinge<S, D>> hinge_;

@@ -27,7 +27,7 @@
 #include "mvae/optim/gradient_monitor.hpp"
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/batch_iterator.hpp"
-#include "mvae/training/row_source.hpp"
+#include "mvae/data/row_source.hpp"
 
 namespace mvae {
 
@@ -124,6 +124,7 @@ struct EpochReport {
  * Trains a VariationalAutoencoder on the rows of a row source.
  *
  * @tparam S float or double. @tparam D the device.
+ * @tparam Likelihood the VAE's likelihood policy (mvae/nn/likelihood.hpp); BernoulliLikelihood by default.
  *
  * The trainer keeps a reference to the VAE (which must outlive it) and owns the optimiser, the
  * masker and the batch workspaces.
@@ -136,12 +137,14 @@ struct EpochReport {
  * trainer.fit(rows, [](const mvae::EpochReport& r) { std::printf("%d %.3f\n", r.epoch, r.loss); });
  * @endcode
  */
-template <Real S, Device D>
+template <Real S, Device D, class Likelihood = BernoulliLikelihood>
+    requires LikelihoodPolicy<Likelihood, S, D>
 class VaeTrainer {
 public:
     using Callback = std::function<void(const EpochReport&)>;
+    using Vae = VariationalAutoencoder<S, D, Likelihood>;
 
-    VaeTrainer(VariationalAutoencoder<S, D>& vae, const VaeTrainOptions& options)
+    VaeTrainer(Vae& vae, const VaeTrainOptions& options)
         : vae_(&vae), options_((options.validate(), options)),
           adam_(vae.parameters().size(), options.adam), masker_(options.mask_ratio, options.seed),
           beta_max_(vae.config().beta) {}
@@ -354,7 +357,7 @@ private:
         reserved_ = rows;
     }
 
-    VariationalAutoencoder<S, D>* vae_;
+    Vae* vae_;
     VaeTrainOptions options_;
     Adam<S, D> adam_;
     StochasticMasker<S, D> masker_;

@@ -1,0 +1,145 @@
+// run_training: the protocol of `mvae train` as library API — plain training, selection on
+// validation with a restored snapshot, refit on all of train, non-iterative models — checked
+// against the same steps done by hand.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "mvae/data/random_split.hpp"
+#include "mvae/data/set_difference.hpp"
+#include "mvae/data/synthetic.hpp"
+#include "mvae/recommender/model_registry.hpp"
+#include "mvae/recommender/training_run.hpp"
+
+using mvae::index_t;
+
+namespace {
+
+// A JCA-shaped split: vali.csv's pairs are inside train, as in the paper's folders.
+const mvae::SplitData& split() {
+    static const mvae::SplitData s = [] {
+        mvae::SyntheticConfig c;
+        c.n_users = 300;
+        c.n_items = 120;
+        c.exposures_per_user = 30;
+        c.seed = 5;
+        const auto world = mvae::generate_synthetic(c);
+        mvae::RandomSplitOptions o;
+        o.test_fraction = 0.2;
+        o.seed = 1;
+        mvae::SplitData outer = mvae::random_split(world.clicks, o);
+        o.test_fraction = 0.1;
+        o.seed = 2;
+        mvae::SplitData inner = mvae::random_split(outer.train, o);
+        return mvae::SplitData{outer.train, inner.test, outer.test};
+    }();
+    return s;
+}
+
+mvae::ModelSettings tiny() {
+    return {.options = {{"epochs", "4"}, {"batch_size", "64"}, {"hidden", "16"}, {"latent", "4"}, {"rank", "6"}, {"seed", "3"}}};
+}
+
+mvae::TrainingProtocol protocol(index_t epochs) {
+    mvae::TrainingProtocol p;
+    p.epochs = epochs;
+    p.eval.ks = {5, 10};
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("run_training without selection equals training and testing by hand", "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    std::vector<std::string> lines;
+    const mvae::TrainingOutcome out =
+        mvae::run_training([&] { return entry.make(tiny()); }, split(), protocol(4), [&](const std::string& l) { lines.push_back(l); });
+    REQUIRE(out.history.size() == 4);
+    REQUIRE(out.history.back().log.epoch == 4);
+    REQUIRE(lines.size() == 4);
+    REQUIRE(lines[0].find("epoch 1/4  user_loss") == 0);
+    REQUIRE_FALSE(out.selected);
+    REQUIRE(out.selected_epoch == 0);
+
+    auto by_hand = entry.make(tiny());
+    by_hand->start(split().train);
+    by_hand->train_epochs(4);
+    const mvae::EvalReport want = by_hand->evaluate(split().train, split().test, protocol(4).eval);
+    REQUIRE(out.headline.ndcg == want.ndcg);
+    REQUIRE(out.last.recall == want.recall);
+    REQUIRE(out.model->epochs_done() == 4);
+}
+
+TEST_CASE("run_training selects on validation, restores the best epoch and refits on all of train",
+          "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    mvae::TrainingProtocol p = protocol(4);
+    p.eval_every = 1;
+    p.select_on_validation = true;
+    p.retrain_full = true;
+    const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(tiny()); }, split(), p);
+    REQUIRE(out.history.size() == 4);
+    for (const auto& r : out.history) REQUIRE((r.test && r.validation));
+    // The chosen epoch is the first of the best validation NDCG@10 (the last cut-off).
+    double best = -1;
+    index_t best_epoch = 0;
+    for (const auto& r : out.history)
+        if (r.validation->ndcg.back() > best) best = r.validation->ndcg.back(), best_epoch = r.log.epoch;
+    REQUIRE(out.selected_epoch == best_epoch);
+    REQUIRE(out.selected_validation == best);
+    // The restored snapshot scores as the model did after that epoch.
+    REQUIRE(out.selected->ndcg == out.history[std::size_t(best_epoch - 1)].test->ndcg);
+    // The headline is a fresh model trained on all of train for the chosen number of epochs.
+    auto by_hand = entry.make(tiny());
+    by_hand->start(split().train);
+    by_hand->train_epochs(best_epoch);
+    REQUIRE(out.retrained->ndcg == by_hand->evaluate(split().train, split().test, p.eval).ndcg);
+    REQUIRE(out.headline.ndcg == out.retrained->ndcg);
+    REQUIRE(out.model->epochs_done() == best_epoch);
+}
+
+TEST_CASE("run_training fits a non-iterative model on train minus validation, then on train", "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("pop");
+    mvae::TrainingProtocol p = protocol(0);
+    p.select_on_validation = true;
+    const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make({}); }, split(), p);
+    REQUIRE(out.history.empty());
+    REQUIRE(out.validation);
+    auto on_fit_part = entry.make({});
+    const mvae::InteractionMatrix fit_part = mvae::without(split().train, split().validation);
+    on_fit_part->start(fit_part);
+    REQUIRE(out.validation->ndcg == on_fit_part->evaluate(fit_part, split().validation, p.eval).ndcg);
+    auto on_train = entry.make({});
+    on_train->start(split().train);
+    REQUIRE(out.headline.ndcg == on_train->evaluate(split().train, split().test, p.eval).ndcg);
+}
+
+TEST_CASE("run_training refuses a protocol it cannot follow", "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    const auto make = [&] { return entry.make(tiny()); };
+    mvae::TrainingProtocol p = protocol(2);
+    p.select_on_validation = true;  // eval_every = 0: nothing to select from
+    REQUIRE_THROWS_WITH(mvae::run_training(make, split(), p), Catch::Contains("eval_every"));
+    mvae::SplitData no_validation{split().train, mvae::InteractionMatrix(split().train.n_users(), split().train.n_items(), {}),
+                                  split().test};
+    p.eval_every = 1;
+    REQUIRE_THROWS_WITH(mvae::run_training(make, no_validation, p), Catch::Contains("no validation pairs"));
+    p = protocol(2);
+    p.retrain_full = true;
+    REQUIRE_THROWS_WITH(mvae::run_training(make, split(), p), Catch::Contains("retrain_full needs select_on_validation"));
+}
+
+TEST_CASE("without() drops the pairs of a holdout and keeps repeated interactions", "[data][split]") {
+    const std::vector<mvae::Interaction> a_pairs{{0, 1}, {0, 1}, {0, 2}, {1, 0}, {2, 3}};
+    const std::vector<mvae::Interaction> b_pairs{{0, 2}, {2, 3}, {1, 1}};
+    const mvae::InteractionMatrix a(3, 4, a_pairs), b(3, 4, b_pairs);
+    const mvae::InteractionMatrix d = mvae::without(a, b);
+    REQUIRE(d.nnz() == 2);
+    REQUIRE(d.contains(0, 1));
+    REQUIRE(d.contains(1, 0));
+    REQUIRE_FALSE(d.contains(0, 2));
+    REQUIRE(d.item_counts_of(0)[0] == 2);
+    REQUIRE_THROWS_AS(mvae::without(a, mvae::InteractionMatrix(3, 5, b_pairs)), mvae::ShapeError);
+}
