@@ -98,6 +98,7 @@ TEST_CASE("every MvaeOptions setting is saved and restored through the table", "
     o.adam.decay_unit = mvae::AdamOptions::DecayUnit::Epochs, o.adam.beta1 = 0.8, o.adam.beta2 = 0.99, o.adam.epsilon = 1e-6;
     o.output_bias_from_data = false, o.seed = 123, o.pass_rows = 64, o.workspace_mib = 12.5;
     o.low_rank_input = true, o.kl_anneal_steps = 1000, o.hinge_weight = 0.5, o.hinge_margin = 0.2;
+    o.guard_every = 5;
 
     const auto& table = mvae::mvae_option_table();
     const std::string text = mvae::to_text(o);

@@ -34,6 +34,7 @@
 // must also run in CUDA kernels. Reductions are deterministic for a given thread count.
 #pragma once
 
+#include "mvae/backend/transfer_counter.hpp"
 #include "mvae/core/device.hpp"
 
 namespace mvae {

@@ -35,6 +35,7 @@ public:
         size_ = index_t(host.size());
         if constexpr (std::is_same_v<D, Cpu>) {
             (void)backend;
+            transfer_counter().upload();  // what a device with its own memory would do here
             data_ = host.data();
         } else {
             if (host.size() > storage_.size()) storage_ = Buffer<T, D>(host.size());

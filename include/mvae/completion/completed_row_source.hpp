@@ -139,22 +139,33 @@ public:
      */
     void fill(const Backend<D>& be, std::span<const index_t> rows, MatrixView<S, D> out) const {
         detail::require_batch_shape("CompletedRowSource::fill", rows, this->rows(), cols(), out.rows(), out.cols());
-        const auto batch = index_t(rows.size());
-        if (batch == 0) return;
+        if (rows.empty()) return;
         batch_rows_.assign(be, rows);  // the row ids where the kernels run (on the CPU: no copy)
+        fill_from(be, index_t(rows.size()), batch_rows_.data(), out);
+    }
+
+    /// fill() from row ids already in D's memory (BatchRows::device): nothing crosses.
+    void fill(const Backend<D>& be, const BatchRows& rows, MatrixView<S, D> out) const {
+        detail::require_batch_shape("CompletedRowSource::fill", rows.host, this->rows(), cols(), out.rows(), out.cols());
+        if (rows.host.empty()) return;
+        fill_from(be, index_t(rows.host.size()), rows.device, out);
+    }
+
+private:
+    void fill_from(const Backend<D>& be, index_t batch, const index_t* device_rows, MatrixView<S, D> out) const {
         const auto k = index_t(row_factors_.cols());
         if (k == 0) {
             be.fill(out, S(0));
         } else {
             gather_.resize(batch, k);
-            be.for_each_index(batch * k, detail::GatherFactorRows<S, D>{row_factors_.cview(), gather_.view(),
-                                                                        batch_rows_.data()});
+            be.for_each_index(batch * k, detail::GatherFactorRows<S, D>{row_factors_.cview(), gather_.view(), device_rows});
             be.gemm(Op::N, Op::T, S(1), gather_.cview(), col_factors_.cview(), S(0), out);
             if (clamp_) be.map(out, detail::ClampToUnit<S>{}, MatrixView<const S, D>(out));
         }
-        be.for_each_index(batch, detail::SetObservedOnes<S, D>{out, batch_rows_.data(), offsets_.data(), indices_.data()});
+        be.for_each_index(batch, detail::SetObservedOnes<S, D>{out, device_rows, offsets_.data(), indices_.data()});
     }
 
+public:
     /**
      * Rows `rows` of the UNCLAMPED R′ (or R′ᵀ), masked by `masked` (StochasticMasker::masked_rows
      * for the same rows), as low rank plus sparse in `out` (completion/low_rank_batch.hpp): what

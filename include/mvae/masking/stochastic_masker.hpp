@@ -10,7 +10,9 @@
 //   (b) given the counts, S is uniform over Π_r C(cols, c_r) sets: the rows' subsets are
 //       independent, and row r's is a uniform c_r-subset of its cols positions.
 // The masker samples exactly this factorisation: (1) on the host, the counts sequentially from
-// one "count" stream per key (O(rows) work, a few hundred numbers per row); (2) on the device, one
+// one "count" stream per key (O(rows) work, a few hundred numbers per row) — for a whole epoch's
+// steps at once when the trainer plans them (plan_counts: one upload per epoch, none per step);
+// (2) on the device, one
 // kernel launch over the rows, row r choosing its c_r positions from its own stream
 // RandomStream(seed, stream_id(mask_row_purpose, key, r)) with Floyd's algorithm (for j = cols − c,
 // …, cols − 1: draw t exactly uniform on [0, j]; take t, or j if t is already taken — every
@@ -229,6 +231,13 @@ struct MaskedRows {
     }
 };
 
+/// The shape of one planned mask (StochasticMasker::plan_counts): its key and its batch's size.
+struct MaskShape {
+    std::uint64_t key = 0;
+    index_t rows = 0;
+    index_t cols = 0;
+};
+
 namespace detail {
 
 template <Real Scalar>
@@ -326,7 +335,7 @@ public:
         prepare_counts(backend, batch_rows, part.cols(), key);
         if (part.empty()) return;
         prepare_bits(part.rows(), part.cols());
-        backend.for_each_index(part.rows(), detail::ZeroMaskedKernel<Scalar, D>{part, counts_.cview(), bits_.data(),
+        backend.for_each_index(part.rows(), detail::ZeroMaskedKernel<Scalar, D>{part, counts_view_, bits_.data(),
                                                                                 first_row, seed_, key});
     }
 
@@ -343,11 +352,40 @@ public:
                       ") of a batch of ", batch_rows);
         prepare_counts(backend, batch_rows, cols, key);
         prepare_bits(part_rows, cols);
-        return MaskedRows<D>{counts_.cview(), bits_.data(), first_row, cols, seed_, key};
+        return MaskedRows<D>{counts_view_, bits_.data(), first_row, cols, seed_, key};
     }
 
     /// The per-row counts of the batch the last call drew (host memory; integers in doubles).
-    [[nodiscard]] std::span<const double> host_counts() const noexcept { return counts_host_; }
+    [[nodiscard]] std::span<const double> host_counts() const noexcept { return counts_host_view_; }
+
+    /**
+     * Draws the counts of the listed masks (consecutive keys, e.g. an epoch's steps, with their
+     * batches' sizes) on the host and uploads them in one transfer: the masks applied afterwards
+     * with those (key, rows, cols) move nothing between host and device. A mask outside the plan
+     * is drawn and uploaded when used, as without one. A new plan replaces the old; the counts
+     * are those apply() would draw, so a plan never changes a mask.
+     * @throws ArgumentError unless the keys are consecutive (key of entry i = first key + i).
+     */
+    void plan_counts(const Backend<D>& backend, std::span<const MaskShape> masks) {
+        plan_.assign(masks.begin(), masks.end());  // keeps its capacity: no allocation once warm
+        plan_offsets_.resize(masks.size() + 1);
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < masks.size(); ++i) {
+            require_argument(masks[i].key == masks[0].key + i, "StochasticMasker::plan_counts: keys must be consecutive, got ",
+                             masks[i].key, " at position ", i, " after ", masks[0].key);
+            (void)masked_count(masks[i].rows, masks[i].cols);  // validates the shape
+            plan_offsets_[i] = total;
+            total += std::size_t(masks[i].rows);
+        }
+        plan_offsets_[masks.size()] = total;
+        plan_host_.resize(total);
+        for (std::size_t i = 0; i < masks.size(); ++i)
+            for_each_row_count(masks[i].rows, masks[i].cols, masks[i].key,
+                               [&](index_t r, std::int64_t c) { plan_host_[plan_offsets_[i] + std::size_t(r)] = double(c); });
+        plan_device_.resize(index_t(total));
+        if (total > 0) backend.upload(plan_host_.data(), plan_device_.view());
+        counts_valid_ = false;
+    }
 
     /// Writes the keep-mask apply(…, key) uses on a batch of mask's shape: 0 at the masked
     /// entries, 1 elsewhere.
@@ -356,7 +394,7 @@ public:
         if (mask.empty()) return;
         prepare_bits(mask.rows(), mask.cols());
         backend.for_each_index(mask.rows(),
-                               detail::KeepMaskKernel<Scalar, D>{mask, counts_.cview(), bits_.data(), seed_, key});
+                               detail::KeepMaskKernel<Scalar, D>{mask, counts_view_, bits_.data(), seed_, key});
     }
 
     /// batch ← batch ⊙ mask, for a mask drawn elsewhere (tests, CPU/GPU parity, a replayed mask).
@@ -389,10 +427,21 @@ private:
         (void)masked_count(rows, cols);          // validates the shape before sizing anything
         if (counts_valid_ && counts_key_ == key && counts_rows_ == rows && counts_cols_ == cols) return;
         counts_valid_ = false;
+        if (!plan_.empty() && key >= plan_.front().key && key - plan_.front().key < plan_.size()) {
+            const auto i = std::size_t(key - plan_.front().key);
+            if (plan_[i].rows == rows && plan_[i].cols == cols) {  // drawn and uploaded with the plan
+                counts_view_ = VectorView<const double, D>(plan_device_.data() + plan_offsets_[i], rows);
+                counts_host_view_ = std::span<const double>(plan_host_.data() + plan_offsets_[i], std::size_t(rows));
+                counts_key_ = key, counts_rows_ = rows, counts_cols_ = cols, counts_valid_ = true;
+                return;
+            }
+        }
         counts_host_.resize(std::size_t(rows));  // keeps its capacity: no allocation once warm
         for_each_row_count(rows, cols, key, [&](index_t r, std::int64_t c) { counts_host_[std::size_t(r)] = double(c); });
         counts_.resize(rows);
         if (rows > 0) backend.upload(counts_host_.data(), counts_.view());  // (no null pointers to memmove)
+        counts_view_ = counts_.cview();
+        counts_host_view_ = counts_host_;
         counts_key_ = key, counts_rows_ = rows, counts_cols_ = cols, counts_valid_ = true;
     }
 
@@ -404,8 +453,14 @@ private:
 
     double mask_ratio_;
     std::uint64_t seed_;
-    std::vector<double> counts_host_;  ///< counts drawn on the host
-    Vector<double, D> counts_;         ///< their copy in device memory, read by the row kernel
+    std::vector<double> counts_host_;  ///< counts drawn on the host (outside a plan)
+    Vector<double, D> counts_;         ///< their copy in device memory
+    VectorView<const double, D> counts_view_;  ///< the current batch's counts, read by the row kernels
+    std::span<const double> counts_host_view_; ///< the same on the host
+    std::vector<MaskShape> plan_;              ///< plan_counts' masks, by key
+    std::vector<std::size_t> plan_offsets_;    ///< where each planned mask's counts start
+    std::vector<double> plan_host_;
+    Vector<double, D> plan_device_;
     std::uint64_t counts_key_ = 0;     ///< what counts_ holds: (key, rows, cols), when valid
     index_t counts_rows_ = 0, counts_cols_ = 0;
     bool counts_valid_ = false;

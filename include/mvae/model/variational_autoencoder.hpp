@@ -78,7 +78,35 @@ struct VaeLoss {
     double reconstruction = 0;  ///< a row's negative log-likelihood under the VAE's Likelihood
     double kl = 0;              ///< standard KL(q(z|x̄) ‖ N(0, I)) of a row
     index_t batch = 0;          ///< rows in the batch
+    /// True when the values were not computed on the host: a loss sink was set
+    /// (VariationalAutoencoder::set_loss_sink) and the sums went there, on the device.
+    bool deferred = false;
 };
+
+namespace detail {
+
+/// One-index kernel: adds a pass's mean row losses, times its rows, to sink[0] (reconstruction)
+/// and sink[1] (KL) — the arithmetic of the host path (VaeTrainer's pass loop), in row order, in
+/// double, so the deferred sums equal the host's.
+template <Real S, Device D>
+struct AccumulatePassLoss {
+    VectorView<const S, D> bce;
+    VectorView<const S, D> kl;
+    double* sink;
+
+    MVAE_HOST_DEVICE void operator()(index_t) const {
+        const index_t n = bce.size();
+        double r = 0, k = 0;
+        for (index_t i = 0; i < n; ++i) r += double(bce[i]);
+        for (index_t i = 0; i < n; ++i) k += double(kl[i]);
+        r /= double(n);
+        k /= double(n);
+        sink[0] += r * double(n);
+        sink[1] += k * double(n);
+    }
+};
+
+}  // namespace detail
 
 /**
  * A variational autoencoder for rows of an implicit-feedback matrix.
@@ -280,7 +308,7 @@ private:
         const S inv_batch = S(1) / S(part.batch_rows);
         auto row_loss = row_bce_.view().segment(0, batch);
         Likelihood::template forward_backward<S, D>(backend_, logits, target, inv_batch, row_loss, logits);
-        const VaeLoss loss = sum_loss(batch);
+        const VaeLoss loss = loss_sink_ ? defer_loss(batch) : sum_loss(batch);
         extra(logits, inv_batch);
         backward(input, noise, batch, inv_batch, part.accumulate);
         return loss;
@@ -298,6 +326,15 @@ public:
                       " columns, expected ", config_.input_dim);
         return forward_backward_impl(input, target, noise, part);
     }
+
+    /**
+     * Makes the training passes (forward_backward, backward_with) add their losses to `sink` —
+     * two doubles in D's memory: Σ over passes of the pass's row-mean reconstruction and KL times
+     * its rows — on the device instead of returning them (VaeLoss::deferred), so that a training
+     * step reads nothing back (training/epoch_sums.hpp). nullptr returns to the host sums. The
+     * evaluation paths (loss, predict) are not affected.
+     */
+    void set_loss_sink(double* sink) noexcept { loss_sink_ = sink; }
 
     /// The loss of a batch without gradients (z sampled with `noise`, as in training).
     VaeLoss loss(ConstView input, ConstView target, ConstView noise) {
@@ -447,6 +484,20 @@ private:
         return sum_loss(batch);
     }
 
+    /// The KL of the current μ, log σ² and the per-row losses already in row_bce_, summed on the
+    /// device into the loss sink (see set_loss_sink): nothing is downloaded.
+    VaeLoss defer_loss(index_t batch) {
+        auto bce = row_bce_.view().segment(0, batch);
+        auto kl = row_kl_.view().segment(0, batch);
+        kl_divergence_forward<S, D>(backend_, rows(mu_out_, batch), rows(logvar_out_, batch), kl);
+        backend_.for_each_index(1, detail::AccumulatePassLoss<S, D>{VectorView<const S, D>(bce), VectorView<const S, D>(kl),
+                                                                    loss_sink_});
+        VaeLoss loss;
+        loss.batch = batch;
+        loss.deferred = true;
+        return loss;
+    }
+
     /// The loss from the per-row negative log-likelihoods already in row_bce_ and the KL of the current μ, log σ².
     VaeLoss sum_loss(index_t batch) {
         auto bce = row_bce_.view().segment(0, batch);
@@ -504,6 +555,7 @@ private:
     Matrix<S, D> normalized_input_;  // x̂ (normalize_input only)
     Vector<S, D> row_bce_, row_kl_, inverse_norms_;
     std::vector<S> host_rows_;
+    double* loss_sink_ = nullptr;  ///< in D's memory: two doubles the training passes add to
 };
 
 }  // namespace mvae

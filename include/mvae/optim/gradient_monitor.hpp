@@ -104,12 +104,13 @@ template <Real S>
     else return S(0x1p-530);
 }
 
-/// Σ_i f(first[i], rest[i]...) accumulated in S over two levels (see norm_chunk), returned as a
-/// double. Deterministic: the order of additions depends only on n. `scratch` grows to
-/// ⌊n / 4096⌋ + 2 elements (it allocates only when it grows).
+/// Σ_i f(first[i], rest[i]...) accumulated in S over two levels (see norm_chunk), left in device
+/// memory: returns the address of the total (inside `scratch`, valid until its next use).
+/// Deterministic: the order of additions depends only on n. `scratch` grows to ⌊n / 4096⌋ + 2
+/// elements (it allocates only when it grows).
 template <Real S, Device D, class F, class... Rest>
-[[nodiscard]] double sum_elements(const Backend<D>& backend, Vector<S, D>& scratch, F f,
-                                  VectorView<const S, D> first, Rest... rest) {
+[[nodiscard]] const S* sum_elements_on_device(const Backend<D>& backend, Vector<S, D>& scratch, F f,
+                                              VectorView<const S, D> first, Rest... rest) {
     static_assert((std::is_same_v<Rest, VectorView<const S, D>> && ...), "sum_elements takes const vector views");
     const index_t n = first.size();
     (require_shape(rest.size() == n, "sum_elements: vector sizes differ, ", n, " vs ", rest.size()), ...);
@@ -134,8 +135,16 @@ template <Real S, Device D, class F, class... Rest>
         backend.fill(s.segment(rows, 1), S(0));
     }
     backend.reduce_rows(s.segment(rows + 1, 1), Identity<S>{}, MatrixView<const S, D>(s.data(), 1, rows + 1, rows + 1));
+    return s.data() + rows + 1;
+}
+
+/// sum_elements_on_device(), downloaded, as a double.
+template <Real S, Device D, class F, class... Rest>
+[[nodiscard]] double sum_elements(const Backend<D>& backend, Vector<S, D>& scratch, F f, VectorView<const S, D> first,
+                                  Rest... rest) {
+    const S* total_on_device = sum_elements_on_device(backend, scratch, f, first, rest...);
     S total{};
-    backend.download(VectorView<const S, D>(s.data() + rows + 1, 1), &total);
+    backend.download(VectorView<const S, D>(total_on_device, 1), &total);
     return double(total);
 }
 
@@ -324,6 +333,14 @@ public:
     /// See check_finite().
     GradientStats check(const Backend<D>& backend, const ParameterSet<S, D>& params, double loss, std::int64_t step) {
         return check_finite(backend, params, loss, step, scratch_);
+    }
+
+    /// The deferred form of check(): the guarded sum of squares of the gradients (NaN when a
+    /// parameter is not finite), left in device memory for a kernel to read (training/epoch_sums.hpp);
+    /// nothing is downloaded. Valid until the monitor's next call.
+    [[nodiscard]] const S* guarded_square_sum(const Backend<D>& backend, const ParameterSet<S, D>& params) {
+        require_argument(params.allocated(), "GradientMonitor: the ParameterSet is not allocated");
+        return detail::sum_elements_on_device(backend, scratch_, detail::GuardedSquare<S>{}, params.grads(), params.values());
     }
     /// See l2_norm().
     [[nodiscard]] double norm(const Backend<D>& backend, VectorView<const S, D> v) { return l2_norm(backend, v, scratch_); }

@@ -74,6 +74,7 @@ struct MvaeOptions {
     double workspace_mib = 64;       ///< per side: the step's rows × cols workspaces, VaeTrainOptions
     bool low_rank_input = false;     ///< encoders read the unclamped R′ as low rank + sparse, VaeTrainOptions
     index_t kl_anneal_steps = 0;     ///< β(step) = min(vae.beta, step / T) (Mult-VAE); 0: constant β
+    index_t guard_every = 32;        ///< the non-finite guard's read every N steps (0: per epoch), VaeTrainOptions
     /// JoVA's pairwise hinge term on each block's combined prediction (needs both sides and the
     /// paired schedule): weight w (0: none) and margin m. See training/pairwise_hinge.hpp.
     double hinge_weight = 0;
@@ -95,6 +96,7 @@ struct MvaeOptions {
         require_argument(std::isfinite(workspace_mib) && workspace_mib > 0, "workspace MiB must be > 0, got ",
                          workspace_mib);
         require_argument(kl_anneal_steps >= 0, "KL annealing steps must be >= 0, got ", kl_anneal_steps);
+        require_argument(guard_every >= 0, "guard every must be >= 0 (0 = once per epoch), got ", guard_every);
         require_argument(std::isfinite(hinge_weight) && hinge_weight >= 0, "hinge weight must be >= 0, got ", hinge_weight);
         require_argument(std::isfinite(hinge_margin) && hinge_margin >= 0, "hinge margin must be >= 0, got ", hinge_margin);
         require_argument(hinge_weight == 0 || (sides == DualSides::Both && schedule == Schedule::Paired),
@@ -130,6 +132,7 @@ struct MvaeOptions {
         t.workspace_mib = workspace_mib;
         t.low_rank_input = low_rank_input;
         t.kl_anneal_steps = kl_anneal_steps;
+        t.guard_every = guard_every;
         return t;
     }
 };
@@ -243,7 +246,9 @@ namespace detail {
                     [](auto v) { return detail::to_string(v); }, "What decay_every counts: steps or epochs")
             .number("adam_beta1", "", [](auto& o) -> auto& { return o.adam.beta1; }, "Adam's first-moment decay")
             .number("adam_beta2", "", [](auto& o) -> auto& { return o.adam.beta2; }, "Adam's second-moment decay")
-            .number("adam_epsilon", "", [](auto& o) -> auto& { return o.adam.epsilon; }, "Adam's epsilon");
+            .number("adam_epsilon", "", [](auto& o) -> auto& { return o.adam.epsilon; }, "Adam's epsilon")
+            .number("guard_every", "guard-every", [](auto& o) -> auto& { return o.guard_every; },
+                    "Read the non-finite guard (and nothing else) every N training steps (0: once per epoch)");
         return t;
     }();
     return table;

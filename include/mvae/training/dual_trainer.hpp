@@ -15,12 +15,13 @@
 #include <optional>
 #include <string_view>
 
+#include "mvae/backend/device_copy.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/model/dual_vae.hpp"
-#include "mvae/training/pairwise_hinge.hpp"
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/batch_iterator.hpp"
+#include "mvae/training/pairwise_hinge.hpp"
 #include "mvae/training/vae_trainer.hpp"
 
 namespace mvae {
@@ -142,6 +143,21 @@ private:
         }
         user_batches_->start_epoch(std::uint64_t(epoch_));
         item_batches_->start_epoch(std::uint64_t(epoch_));
+        if (!hinge_) {  // the epoch's row orders on the device, and its sums there: one upload each
+            const auto& be = (user_ ? *user_ : *item_).backend();
+            user_order_.assign(be, user_batches_->order());
+            item_order_.assign(be, item_batches_->order());
+            // Each side steps once per block: its masks' sizes are its batch's, block by block.
+            user_plan_rows_.clear();
+            item_plan_rows_.clear();
+            for (index_t bu = 0; bu < user_batches_->batch_count(); ++bu)
+                for (index_t bi = 0; bi < item_batches_->batch_count(); ++bi) {
+                    user_plan_rows_.push_back(index_t(user_batches_->batch(bu).size()));
+                    item_plan_rows_.push_back(index_t(item_batches_->batch(bi).size()));
+                }
+            if (user_) user_->plan_masks(user_plan_rows_), user_->begin_epoch_sums();
+            if (item_) item_->plan_masks(item_plan_rows_), item_->begin_epoch_sums();
+        }
         double user_seconds = 0, item_seconds = 0;
         index_t blocks = 0;
         index_t triples = 0, active = 0;
@@ -159,17 +175,20 @@ private:
                     continue;
                 }
                 auto t0 = std::chrono::steady_clock::now();
-                if (user_)
-                    report.user.add(user_->train_step(src.user_input, src.user_target, user_batches_->batch(bu)),
-                                    user_->last_gradient_stats().norm);
+                if (user_) user_->deferred_step(src.user_input, src.user_target, Trainer::device_batch(*user_batches_, user_order_, bu));
                 auto t1 = std::chrono::steady_clock::now();
-                if (item_)
-                    report.item.add(item_->train_step(src.item_input, src.item_target, item_batches_->batch(bi)),
-                                    item_->last_gradient_stats().norm);
+                if (item_) item_->deferred_step(src.item_input, src.item_target, Trainer::device_batch(*item_batches_, item_order_, bi));
                 auto t2 = std::chrono::steady_clock::now();
                 user_seconds += std::chrono::duration<double>(t1 - t0).count();
                 item_seconds += std::chrono::duration<double>(t2 - t1).count();
             }
+        }
+        if (!hinge_) {  // the deferred sums: one read per side (means over the steps)
+            if (user_) report.user = user_->end_epoch_sums();
+            if (item_) report.item = item_->end_epoch_sums();
+        } else {
+            report.user.average();
+            report.item.average();
         }
         if (user_) finish(report.user, *user_, user_seconds);
         if (item_) finish(report.item, *item_, item_seconds);
@@ -198,7 +217,6 @@ private:
 
     static void finish(EpochReport& r, Trainer& trainer, double seconds) {
         trainer.finish_epoch();
-        r.average();
         r.epoch = trainer.epochs_done();
         r.learning_rate = trainer.optimizer().learning_rate();
         r.seconds = seconds;
@@ -210,6 +228,8 @@ private:
     std::optional<Trainer> user_;
     std::optional<Trainer> item_;
     std::optional<BatchIterator> user_batches_, item_batches_;
+    DeviceCopy<index_t, D> user_order_, item_order_;  // the paired epoch's row orders, in D's memory
+    std::vector<index_t> user_plan_rows_, item_plan_rows_;
     const InteractionMatrix* hinge_train_ = nullptr;
     std::optional<PairwiseHinge<S, D>> hinge_;
     index_t epoch_ = 0;

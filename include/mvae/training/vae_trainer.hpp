@@ -15,19 +15,22 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "mvae/backend/backend.hpp"
+#include "mvae/backend/device_copy.hpp"
 #include "mvae/completion/low_rank_batch.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
+#include "mvae/data/row_source.hpp"
 #include "mvae/masking/stochastic_masker.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 #include "mvae/optim/adam.hpp"
 #include "mvae/optim/gradient_monitor.hpp"
 #include "mvae/random/random_stream.hpp"
 #include "mvae/training/batch_iterator.hpp"
-#include "mvae/data/row_source.hpp"
+#include "mvae/training/epoch_sums.hpp"
 
 namespace mvae {
 
@@ -65,6 +68,12 @@ struct VaeTrainOptions {
     /// being its β when the trainer is built (Liang et al. 2018: T = 200,000, β_max = 0.2). 0: off.
     index_t kl_anneal_steps = 0;
 
+    /// In train_epoch (and the dual schedules), the non-finite guard reads the device-resident sums
+    /// every this many steps (≥ 0; 0: only at the end of the epoch). Losses and norms stay on the
+    /// device (training/epoch_sums.hpp), so this read is the only one inside an epoch. A divergence
+    /// is reported naming its first step, at most this many steps after it.
+    index_t guard_every = 32;
+
     /// The rows per pass for batches of `batch` rows of `cols` columns of `scalar_bytes`-byte scalars.
     [[nodiscard]] index_t rows_per_pass(index_t batch, index_t cols, std::size_t scalar_bytes) const {
         if (pass_rows > 0) return std::min(pass_rows, batch);
@@ -86,6 +95,8 @@ struct VaeTrainOptions {
                          "VaeTrainOptions::workspace_mib must be a finite number > 0, got ", workspace_mib);
         require_argument(kl_anneal_steps >= 0, "VaeTrainOptions::kl_anneal_steps must be >= 0 (0 = off), got ",
                          kl_anneal_steps);
+        require_argument(guard_every >= 0, "VaeTrainOptions::guard_every must be >= 0 (0 = once per epoch), got ",
+                         guard_every);
         adam.validate();
     }
 };
@@ -150,6 +161,8 @@ public:
           beta_max_(vae.config().beta) {}
 
     [[nodiscard]] const VaeTrainOptions& options() const noexcept { return options_; }
+    /// The backend of the VAE it trains.
+    [[nodiscard]] const Backend<D>& backend() const noexcept { return vae_->backend(); }
     [[nodiscard]] Adam<S, D>& optimizer() noexcept { return adam_; }
     /// Optimiser steps taken so far.
     [[nodiscard]] std::int64_t steps() const noexcept { return step_; }
@@ -176,51 +189,69 @@ public:
     template <class InSrc, class TargetSrc>
         requires RowSource<InSrc, S, D> && RowSource<TargetSrc, S, D>
     VaeLoss train_step(const InSrc& input_source, const TargetSrc& target_source, std::span<const index_t> rows) {
-        require_source_shape(input_source);
-        require_source_shape(target_source);
-        require_argument(!rows.empty(), "VaeTrainer::train_step: empty batch");
+        return update(run_passes(input_source, target_source, BatchRows{rows, nullptr}));
+    }
+
+    /**
+     * train_step() that reads nothing back: the rows' ids are also in D's memory
+     * (`rows.device`, e.g. an epoch's order uploaded once), the loss and the gradient norm are
+     * added to the epoch's device-resident sums (begin_epoch_sums / end_epoch_sums), and the
+     * non-finite guard reads them every options().guard_every steps. What train_epoch runs.
+     */
+    template <class InSrc, class TargetSrc>
+        requires RowSource<InSrc, S, D> && RowSource<TargetSrc, S, D>
+    void deferred_step(const InSrc& input_source, const TargetSrc& target_source, const BatchRows& rows) {
         const auto& be = vae_->backend();
-        const auto b = index_t(rows.size());
-        const index_t pass = options_.rows_per_pass(b, vae_->input_dim(), sizeof(S));
-        reserve(pass);
-        anneal_kl();
-        const auto key = std::uint64_t(step_);
-        const RandomStream noise_stream(options_.seed, stream_id(kNoisePurpose, key));
-        const bool same_source = static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source);
-        VaeLoss loss;
-        loss.batch = b;
-        for (index_t first = 0; first < b; first += pass) {
-            // Rows [first, first + n) of the batch: their rows of the mask and of ε are the whole
-            // batch's (apply_rows, the noise offset), so the parts add up to the one-pass step.
-            const index_t n = std::min(pass, b - first);
-            const auto part_rows = rows.subspan(std::size_t(first), std::size_t(n));
-            auto target = target_.view().row_block(0, n);
-            auto noise = noise_.view().row_block(0, n);
-            target_source.fill(be, part_rows, target);
-            vae_->draw_noise(noise, noise_stream, std::uint64_t(first) * std::uint64_t(vae_->latent_dim()));
-            VaeLoss part;
-            if (options_.low_rank_input) {
-                if constexpr (LowRankRowSource<InSrc, S, D>) {
-                    const auto masked = masker_.masked_rows(be, n, vae_->input_dim(), key, first, b);
-                    const auto x = input_source.fill_low_rank(be, part_rows, masked, masker_.host_counts(), low_rank_);
-                    part = vae_->forward_backward(x, target, noise, BatchPart{b, first > 0});
-                } else {
-                    throw ArgumentError(
-                        "VaeTrainer: low_rank_input needs an input source with fill_low_rank (a CompletedRowSource)");
-                }
-            } else {
-                auto input = input_.view().row_block(0, n);
-                if (same_source) be.copy(MatrixView<const S, D>(target), input);
-                else input_source.fill(be, part_rows, input);
-                masker_.apply_rows(be, input, key, first, b);
-                part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
-            }
-            loss.reconstruction += part.reconstruction * double(n);
-            loss.kl += part.kl * double(n);
+        const index_t b = index_t(rows.host.size());
+        vae_->set_loss_sink(sums_.step_sink());
+        try {
+            (void)run_passes(input_source, target_source, rows);
+        } catch (...) {
+            vae_->set_loss_sink(nullptr);
+            throw;
         }
-        loss.reconstruction /= double(b);
-        loss.kl /= double(b);
-        return update(loss);
+        vae_->set_loss_sink(nullptr);
+        sums_.finish_step(be, monitor_.guarded_square_sum(be, vae_->parameters()), b, vae_->config().kl_weight(), step_);
+        adam_.step(be, vae_->parameters().values(), vae_->parameters().grads());
+        ++step_;
+        if (options_.guard_every > 0 && ++steps_since_guard_ >= options_.guard_every) {
+            steps_since_guard_ = 0;
+            guard(sums_.read(be));
+        }
+    }
+
+    /**
+     * Draws the masks' row counts of the next steps — rows_per_step[i] rows at step steps() + i —
+     * on the host and uploads them at once (StochasticMasker::plan_counts), so that those steps
+     * move nothing. The masks are the ones the steps would draw without a plan.
+     */
+    void plan_masks(std::span<const index_t> rows_per_step) {
+        mask_plan_.resize(rows_per_step.size());  // keeps its capacity
+        for (std::size_t i = 0; i < rows_per_step.size(); ++i)
+            mask_plan_[i] = MaskShape{std::uint64_t(step_) + i, rows_per_step[i], vae_->input_dim()};
+        masker_.plan_counts(vae_->backend(), mask_plan_);
+    }
+
+    /// Starts an epoch of deferred_step()s: zeroes the device-resident sums (no transfer).
+    void begin_epoch_sums() {
+        sums_.reset(vae_->backend());
+        steps_since_guard_ = 0;
+    }
+
+    /// Reads the sums of the deferred_step()s since begin_epoch_sums() (one download), runs the
+    /// guard over them, and returns them as an EpochReport (means over the steps; epoch, learning
+    /// rate and seconds are the caller's).
+    [[nodiscard]] EpochReport end_epoch_sums() {
+        const EpochSumsReading r = sums_.read(vae_->backend());
+        guard(r);
+        EpochReport report;
+        report.steps = index_t(r.steps);
+        report.loss = r.loss;
+        report.reconstruction = r.reconstruction;
+        report.kl = r.kl;
+        report.gradient_norm = r.gradient_norm;
+        report.average();
+        return report;
     }
 
     /**
@@ -295,12 +326,15 @@ public:
         if (!batches_ || batches_->rows() != source.rows())
             batches_.emplace(source.rows(), options_.batch_size, options_.seed, options_.shuffle);
         batches_->start_epoch(std::uint64_t(epoch_));
-        EpochReport report;
-        for (index_t k = 0; k < batches_->batch_count(); ++k) {
-            report.add(train_step(input_source, target_source, batches_->batch(k)), last_stats_.norm);
-        }
+        order_.assign(vae_->backend(), batches_->order());  // the epoch's uploads: its order and masks
+        plan_rows_.resize(std::size_t(batches_->batch_count()));
+        for (index_t k = 0; k < batches_->batch_count(); ++k) plan_rows_[std::size_t(k)] = index_t(batches_->batch(k).size());
+        plan_masks(plan_rows_);
+        begin_epoch_sums();
+        for (index_t k = 0; k < batches_->batch_count(); ++k)
+            deferred_step(input_source, target_source, device_batch(*batches_, order_, k));
         finish_epoch();
-        report.average();
+        EpochReport report = end_epoch_sums();
         report.epoch = epoch_;
         report.learning_rate = adam_.learning_rate();
         report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -323,8 +357,89 @@ public:
         return reports;
     }
 
+    /// Batch k of `batches` with its ids also in D's memory, `order` holding batches.order() there.
+    [[nodiscard]] static BatchRows device_batch(const BatchIterator& batches, const DeviceCopy<index_t, D>& order, index_t k) {
+        return BatchRows{batches.batch(k), order.data() + std::size_t(k) * std::size_t(batches.batch_size())};
+    }
+
 private:
     static constexpr std::uint64_t kNoisePurpose = 0x6E6F697365ull;  // "noise"
+
+    // The passes of one step over `rows` (fills, masks, noise, forward and backward): the batch's
+    // loss, or a deferred one when the VAE has a loss sink. Ids on the device are used when given.
+    template <class InSrc, class TargetSrc>
+    VaeLoss run_passes(const InSrc& input_source, const TargetSrc& target_source, const BatchRows& rows) {
+        require_source_shape(input_source);
+        require_source_shape(target_source);
+        require_argument(!rows.host.empty(), "VaeTrainer::train_step: empty batch");
+        const auto& be = vae_->backend();
+        const auto b = index_t(rows.host.size());
+        const index_t pass = options_.rows_per_pass(b, vae_->input_dim(), sizeof(S));
+        reserve(pass);
+        anneal_kl();
+        const auto key = std::uint64_t(step_);
+        const RandomStream noise_stream(options_.seed, stream_id(kNoisePurpose, key));
+        const bool same_source = static_cast<const void*>(&input_source) == static_cast<const void*>(&target_source);
+        const auto fill = [&](const auto& source, const BatchRows& part, MatrixView<S, D> out) {
+            if (part.device != nullptr) fill_rows(source, be, part, out);
+            else source.fill(be, part.host, out);
+        };
+        VaeLoss loss;
+        loss.batch = b;
+        for (index_t first = 0; first < b; first += pass) {
+            // Rows [first, first + n) of the batch: their rows of the mask and of ε are the whole
+            // batch's (apply_rows, the noise offset), so the parts add up to the one-pass step.
+            const index_t n = std::min(pass, b - first);
+            const BatchRows part_rows = rows.subspan(first, n);
+            auto target = target_.view().row_block(0, n);
+            auto noise = noise_.view().row_block(0, n);
+            fill(target_source, part_rows, target);
+            vae_->draw_noise(noise, noise_stream, std::uint64_t(first) * std::uint64_t(vae_->latent_dim()));
+            VaeLoss part;
+            if (options_.low_rank_input) {
+                if constexpr (LowRankRowSource<InSrc, S, D>) {
+                    // The low-rank batch is laid out on the host from the mask's counts: this path
+                    // still moves its row ids and offsets every step.
+                    const auto masked = masker_.masked_rows(be, n, vae_->input_dim(), key, first, b);
+                    const auto x =
+                        input_source.fill_low_rank(be, part_rows.host, masked, masker_.host_counts(), low_rank_);
+                    part = vae_->forward_backward(x, target, noise, BatchPart{b, first > 0});
+                } else {
+                    throw ArgumentError(
+                        "VaeTrainer: low_rank_input needs an input source with fill_low_rank (a CompletedRowSource)");
+                }
+            } else {
+                auto input = input_.view().row_block(0, n);
+                if (same_source) be.copy(MatrixView<const S, D>(target), input);
+                else fill(input_source, part_rows, input);
+                masker_.apply_rows(be, input, key, first, b);
+                part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
+            }
+            loss.deferred = part.deferred;
+            loss.reconstruction += part.reconstruction * double(n);
+            loss.kl += part.kl * double(n);
+        }
+        loss.reconstruction /= double(b);
+        loss.kl /= double(b);
+        return loss;
+    }
+
+    // Throws NumericalError when the sums saw a non-finite loss or gradient: naming its first
+    // step, with the tensor and element found in the current state when there is one. A sum of
+    // squares that merely overflowed (every entry finite) is not an error (as in check_finite).
+    void guard(const EpochSumsReading& r) {
+        if (r.first_non_finite_step < 0) return;
+        const auto& be = vae_->backend();
+        const std::string when = detail::error_message("step ", r.first_non_finite_step, " (found at the guard after step ",
+                                                       step_ - 1, ")");
+        try {
+            (void)monitor_.check(be, vae_->parameters(), 0.0, r.first_non_finite_step);
+        } catch (const NumericalError& e) {
+            throw NumericalError(detail::error_message(when, ": ", e.what()));
+        }
+        if (r.nan_seen)
+            throw NumericalError(detail::error_message(when, ": the loss or the gradient became non-finite"));
+    }
 
     // β for this step under KL annealing.
     void anneal_kl() {
@@ -359,6 +474,11 @@ private:
 
     Vae* vae_;
     VaeTrainOptions options_;
+    EpochSums<S, D> sums_;
+    DeviceCopy<index_t, D> order_;  // the epoch's row order, in D's memory
+    std::vector<index_t> plan_rows_;
+    std::vector<MaskShape> mask_plan_;
+    index_t steps_since_guard_ = 0;
     Adam<S, D> adam_;
     StochasticMasker<S, D> masker_;
     GradientMonitor<S, D> monitor_;

@@ -94,22 +94,26 @@ public:
     /// Host memory is device memory here: these are plain copies of `dst.size()` elements.
     template <Real S>
     void upload(const S* host, MView<S> dst) const {
+        transfer_counter().upload();
         copy(MView<const S>(host, dst.rows(), dst.cols()), dst);
     }
     template <Real S>
     void download(MView<const S> src, S* host) const {
+        transfer_counter().download();
         copy(src, MView<S>(host, src.rows(), src.cols()));
     }
     template <Element S>
     void upload(const S* host, VView<S> dst) const {
+        transfer_counter().upload();
         std::memmove(dst.data(), host, std::size_t(dst.size()) * sizeof(S));
     }
     template <Element S>
     void download(VView<const S> src, S* host) const {
+        transfer_counter().download();
         std::memmove(host, src.data(), std::size_t(src.size()) * sizeof(S));
     }
 
-    void synchronize() const noexcept {}
+    void synchronize() const noexcept { transfer_counter().synchronization(); }
 
     // --- element-wise maps and reductions --------------------------------------------------
 

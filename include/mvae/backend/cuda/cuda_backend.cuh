@@ -99,6 +99,7 @@ public:
     /// buffer may be reused (pageable memory is staged before the call returns).
     template <Real S>
     void upload(const S* host, MView<S> dst) const {
+        transfer_counter().upload();
         if (dst.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpy2DAsync(dst.data(), pitch(dst), host, row_bytes(dst), row_bytes(dst),
                                           std::size_t(dst.rows()), cudaMemcpyHostToDevice, stream()));
@@ -106,6 +107,7 @@ public:
     }
     template <Element S>
     void upload(const S* host, VView<S> dst) const {
+        transfer_counter().upload();
         if (dst.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpyAsync(dst.data(), host, std::size_t(dst.size()) * sizeof(S), cudaMemcpyHostToDevice,
                                         stream()));
@@ -114,6 +116,7 @@ public:
     /// Device → host; waits for the data (and for everything queued before it).
     template <Real S>
     void download(MView<const S> src, S* host) const {
+        transfer_counter().download();
         if (src.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpy2DAsync(host, row_bytes(src), src.data(), pitch(src), row_bytes(src),
                                           std::size_t(src.rows()), cudaMemcpyDeviceToHost, stream()));
@@ -121,13 +124,17 @@ public:
     }
     template <Element S>
     void download(VView<const S> src, S* host) const {
+        transfer_counter().download();
         if (src.empty()) return;
         MVAE_CUDA_CHECK(cudaMemcpyAsync(host, src.data(), std::size_t(src.size()) * sizeof(S), cudaMemcpyDeviceToHost,
                                         stream()));
         MVAE_CUDA_CHECK(cudaStreamSynchronize(stream()));
     }
 
-    void synchronize() const { context_->synchronize(); }
+    void synchronize() const {
+        transfer_counter().synchronization();
+        context_->synchronize();
+    }
 
     // --- element-wise maps and reductions --------------------------------------------------
 
