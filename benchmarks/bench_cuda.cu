@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,8 @@ constexpr Shape kShapes[] = {{"yelp", 12'704, 9'244, 252'151},
                              {"pinterest", 55'187, 9'911, 1'220'101},
                              {"tiny", 300, 200, 3'000}};
 
-void BM_mvae_epoch(benchmark::State& state, Shape shape, mvae::Schedule schedule, bool tf32) {
-    mvae::CudaContext::default_context().set_tf32(tf32);
+void BM_mvae_epoch(benchmark::State& state, Shape shape, mvae::Schedule schedule, mvae::GemmPrecision precision) {
+    mvae::CudaContext::default_context().set_precision(precision);
     mvae::MvaeOptions o;
     o.schedule = schedule;
     o.epochs = 1;
@@ -68,17 +69,20 @@ void BM_mvae_epoch(benchmark::State& state, Shape shape, mvae::Schedule schedule
     state.counters["gemm_s"] = gemm_s;
     state.counters["vs_gemm"] = epoch_s / gemm_s;
     state.counters["TFLOP/s"] = gemms.flops() * 1e-12 / epoch_s;
-    mvae::CudaContext::default_context().set_tf32(false);
+    mvae::CudaContext::default_context().set_precision(mvae::GemmPrecision::Fp32);
 }
 
 void register_all() {
+    // Timed epochs per row (after one warm-up): MVAE_BENCH_EPOCHS, default 3 (gpu-check.sh uses 2).
+    const char* env = std::getenv("MVAE_BENCH_EPOCHS");
+    const int epochs = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 3;
     for (const Shape& s : kShapes)
         for (auto schedule : {mvae::Schedule::Paired, mvae::Schedule::Independent})
-            for (bool tf32 : {false, true}) {
-                const std::string name = std::string("BM_mvae_epoch/") + s.name + "/" + mvae::to_string(schedule) +
-                                         (tf32 ? "/tf32" : "/fp32");
-                benchmark::RegisterBenchmark(name.c_str(), BM_mvae_epoch, s, schedule, tf32)
-                    ->Iterations(std::string(s.name) == "tiny" ? 1 : 3)
+            for (auto precision : {mvae::GemmPrecision::Fp32, mvae::GemmPrecision::Tf32, mvae::GemmPrecision::Bf16}) {
+                const std::string name = std::string("BM_mvae_epoch/") + s.name + "/" + mvae::to_string(schedule) + "/" +
+                                         mvae::to_string(precision);
+                benchmark::RegisterBenchmark(name.c_str(), BM_mvae_epoch, s, schedule, precision)
+                    ->Iterations(std::string(s.name) == "tiny" ? 1 : epochs)
                     ->UseRealTime()
                     ->Unit(benchmark::kMillisecond);
             }

@@ -292,12 +292,15 @@ def masked_positions(cells, count, device):
 class SideTrainer:
     """One VAE, its Adam optimiser and its rows: the C++ VaeTrainer."""
 
-    def __init__(self, vae, rows, mask_ratio):
+    def __init__(self, vae, rows, mask_ratio, bf16=False):
         """Trains `vae` (already on the rows' device) on the CompletedRows `rows`, masking a share
         `mask_ratio` of each input batch."""
         self.vae = vae
         self.rows = rows
         self.mask_ratio = mask_ratio
+        # --precision bf16: PyTorch's automatic mixed precision (BF16 matrix products with FP32
+        # accumulation, FP32 weights and optimiser state), as the C++ GemmPrecision::Bf16.
+        self.bf16 = bf16
         self.optimizer = torch.optim.Adam(vae.parameters(), lr=LEARNING_RATE)
         self.loss_sum = torch.zeros((), device=rows.row_factors.device)
         self.steps = 0
@@ -309,8 +312,9 @@ class SideTrainer:
         # K = round(rho * B * cols), halves away from zero (std::llround in StochasticMasker).
         count = math.floor(self.mask_ratio * masked.numel() + 0.5)
         masked.view(-1)[masked_positions(masked.numel(), count, masked.device)] = 0.0
-        logits, mu, logvar = self.vae(masked)
-        loss = vae_loss(logits, target, mu, logvar)
+        with torch.autocast(device_type=masked.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            logits, mu, logvar = self.vae(masked)
+        loss = vae_loss(logits.float(), target, mu.float(), logvar.float())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -398,7 +402,9 @@ def parse_args(argv):
     parser.add_argument("--mask-ratio", type=float, default=0.04, help="share rho of each batch masked (default 0.04)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: PyTorch's choice)")
-    parser.add_argument("--tf32", action="store_true", help="allow TF32 matrix products on CUDA (default: strict FP32)")
+    parser.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32",
+                        help="matrix products on CUDA: strict fp32 (default), tf32, or bf16 autocast")
+    parser.add_argument("--tf32", action="store_true", help="same as --precision tf32")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="also write the JSON report to this file")
     parser.add_argument("--evaluate", action="store_true", help="report test NDCG@10 (needs --data with test.csv)")
@@ -418,7 +424,9 @@ def main(argv=None):
     args = parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    if args.tf32:
+        args.precision = "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
 
@@ -437,8 +445,9 @@ def main(argv=None):
     user_means, item_means = completed_means(CompletedRows(p, q, r.by_user), args.batch)
     user_rows = CompletedRows(p.float(), q.float(), r.by_user)
     item_rows = CompletedRows(q.float(), p.float(), r.by_item)
-    user = SideTrainer(Vae(r.n_items, log_odds(item_means).float()).to(device), user_rows, args.mask_ratio)
-    item = SideTrainer(Vae(r.n_users, log_odds(user_means).float()).to(device), item_rows, args.mask_ratio)
+    bf16 = args.precision == "bf16"
+    user = SideTrainer(Vae(r.n_items, log_odds(item_means).float()).to(device), user_rows, args.mask_ratio, bf16)
+    item = SideTrainer(Vae(r.n_users, log_odds(user_means).float()).to(device), item_rows, args.mask_ratio, bf16)
     del p, q, user_means, item_means
     synchronize(device)
     completion_seconds = time.perf_counter() - start
@@ -464,7 +473,8 @@ def main(argv=None):
         "torch": torch.__version__,
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "threads": torch.get_num_threads(),
-        "tf32": args.tf32,
+        "tf32": args.precision == "tf32",
+        "precision": args.precision,
         "schedule": args.schedule,
         "shape": [r.n_users, r.n_items, r.nnz],
         "batch": args.batch,

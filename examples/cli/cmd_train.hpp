@@ -15,6 +15,7 @@
 #include "json_report.hpp"
 #include "metrics_table.hpp"
 #include "options.hpp"
+#include "mvae/backend/gemm_precision.hpp"
 #include "mvae/core/memory_usage.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/recommender/model_registry.hpp"
@@ -23,7 +24,7 @@
 namespace mvae_cli {
 
 struct TrainArgs {
-    std::string data, model = "mvae", device = "cpu", k = "1,5,10";
+    std::string data, model = "mvae", device = "cpu", k = "1,5,10", precision = "fp32";
     std::string metrics_json, history_json, save;
     bool tf32 = false;
     int threads = 0;
@@ -31,13 +32,16 @@ struct TrainArgs {
     std::shared_ptr<mvae::OptionOverrides> overrides = std::make_shared<mvae::OptionOverrides>();
 };
 
-/// The registry of the models on the GPU (train_cuda.cu); without CUDA it throws ArgumentError.
-mvae::ModelRegistry cuda_models(bool tf32);
+/// The registry of the models on the GPU, its GEMMs in `precision` (train_cuda.cu); without CUDA
+/// it throws ArgumentError.
+mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision);
 
 inline void run_train(const TrainArgs& args) {
     apply_threads(args.threads);
-    mvae::require_argument(!args.tf32 || args.device == "cuda", "--tf32 needs --device cuda");
-    const mvae::ModelRegistry registry = args.device == "cuda" ? cuda_models(args.tf32) : mvae::builtin_models<mvae::Cpu>();
+    const mvae::GemmPrecision precision = mvae::parse_gemm_precision(args.tf32 ? "tf32" : args.precision);
+    mvae::require_argument(precision == mvae::GemmPrecision::Fp32 || args.device == "cuda", "--precision ",
+                           mvae::to_string(precision), " needs --device cuda");
+    const mvae::ModelRegistry registry = args.device == "cuda" ? cuda_models(precision) : mvae::builtin_models<mvae::Cpu>();
     const mvae::ModelEntry& entry = registry.find(args.model);
     const mvae::ModelSettings settings{.options = *args.overrides};
     (void)entry.make(settings);  // bad settings fail here, before the data is read
@@ -103,7 +107,11 @@ inline void add_train_command(CLI::App& app) {
     cmd->add_option("--device", args->device, "Where the VAE family trains: cpu, or cuda (one GPU)")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();
-    cmd->add_flag("--tf32", args->tf32, "With --device cuda: float GEMMs on TF32 tensor cores (faster, less exact)");
+    cmd->add_option("--precision", args->precision,
+                    "With --device cuda: GEMM inputs in fp32, tf32 or bf16 (FP32 accumulation and weights)")
+        ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
+        ->capture_default_str();
+    cmd->add_flag("--tf32", args->tf32, "Same as --precision tf32");
     add_threads_option(*cmd, args->threads);
     cmd->callback([args] { run_train(*args); });
 }

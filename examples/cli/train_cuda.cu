@@ -7,11 +7,12 @@
 
 namespace mvae_cli {
 
-mvae::ModelRegistry cuda_models(bool tf32) {
+mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision) {
     mvae::require_argument(mvae::cuda_device_count() > 0, "--device cuda: no CUDA device is visible to this process");
-    mvae::CudaContext::default_context().set_tf32(tf32);
-    std::fprintf(stderr, "device: %s%s\n", mvae::cuda_device_description(mvae::CudaContext::default_context().device()).c_str(),
-                 tf32 ? ", TF32 GEMMs" : "");
+    auto& context = mvae::CudaContext::default_context();
+    context.set_precision(precision);
+    std::fprintf(stderr, "device: %s, %s GEMMs\n", mvae::cuda_device_description(context.device()).c_str(),
+                 mvae::to_string(precision));
     return mvae::builtin_models<mvae::Cuda>();
 }
 

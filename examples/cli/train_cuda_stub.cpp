@@ -3,7 +3,7 @@
 
 namespace mvae_cli {
 
-mvae::ModelRegistry cuda_models(bool /*tf32*/) {
+mvae::ModelRegistry cuda_models(mvae::GemmPrecision /*precision*/) {
     throw mvae::ArgumentError(
         "--device cuda: this mvae was built without CUDA (configure with -DMVAE_ENABLE_CUDA=ON on a machine with nvcc)");
 }

@@ -235,4 +235,15 @@ TEST_CASE("TF32 is off by default and can be switched on per context", "[cuda][b
     CAPTURE(strict_error, tf32_error);
     REQUIRE(strict_error < 1e-5);
     REQUIRE(tf32_error < 2e-2);  // 10-bit mantissas: about 1e-3 relative per product, summed over 256
+    // BF16 inputs (7-bit mantissas), FP32 accumulation, through cublasGemmEx.
+    context.set_precision(mvae::GemmPrecision::Bf16);
+    REQUIRE_FALSE(context.tf32());
+    gpu.gemm(Op::N, Op::N, 1.0f, da.cview(), db.cview(), 0.0f, fast.view());
+    context.synchronize();
+    const double bf16_error = max_scaled_difference(to_host(fast), c);
+    CAPTURE(bf16_error);
+    REQUIRE(bf16_error > strict_error);
+    REQUIRE(bf16_error < 1e-1);  // about 8e-3 relative per product
+    context.set_precision(mvae::GemmPrecision::Fp32);
+    REQUIRE(context.precision() == mvae::GemmPrecision::Fp32);
 }

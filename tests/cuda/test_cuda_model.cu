@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "cuda_parity.cuh"
@@ -107,6 +108,35 @@ TEMPLATE_TEST_CASE("one VAE step gives the CPU's loss and gradients", "[cuda][mo
     } else {
         check_vae_step<S, mvae::BernoulliLikelihood>(c);
     }
+}
+
+TEST_CASE("a VAE step with BF16 GEMM inputs stays close to the FP32 step", "[cuda][model][precision]") {
+    struct RestorePrecision {
+        ~RestorePrecision() { mvae::CudaContext::default_context().set_precision(mvae::GemmPrecision::Fp32); }
+    } restore;
+    const auto c = vae_config();
+    const index_t batch = 50;
+    auto input = random_host<float>(batch, c.input_dim, 1), target = random_host<float>(batch, c.input_dim, 2);
+    Backend<Cpu>().map(target.view(), [](float v) { return v > 0.3f ? 1.0f : 0.0f; }, target.cview());
+    Backend<Cpu>().map(input.view(), [](float v, float t) { return v > 0.8f ? 0.0f : t; }, input.cview(), target.cview());
+    HostMatrix<float> noise(batch, c.latent);
+    mvae::VariationalAutoencoder<float, Cpu>(c).draw_noise(noise.view(), mvae::RandomStream(3, 0));
+    const auto d_input = to_device(input), d_target = to_device(target), d_noise = to_device(noise);
+    const auto step = [&](mvae::GemmPrecision p) {  // a fresh VAE (same seed: same weights), one step
+        mvae::CudaContext::default_context().set_precision(p);
+        mvae::VariationalAutoencoder<float, Cuda> vae(c);
+        const auto loss = vae.forward_backward(d_input.cview(), d_target.cview(), d_noise.cview());
+        return std::pair(loss, host_copy<float>(mvae::VectorView<const float, Cuda>(vae.parameters().grads()), vae.backend()));
+    };
+    const auto [l32, g32] = step(mvae::GemmPrecision::Fp32);
+    const auto [l16, g16] = step(mvae::GemmPrecision::Bf16);
+    CAPTURE(l32.reconstruction, l16.reconstruction, l32.kl, l16.kl);
+    REQUIRE(l16.reconstruction == Approx(l32.reconstruction).epsilon(1e-2));
+    REQUIRE(l16.kl == Approx(l32.kl).epsilon(5e-2).margin(1e-3));
+    const double gradient_error = max_scaled_difference(g16.data(), g32.data(), g32.size());
+    CAPTURE(gradient_error);
+    REQUIRE(gradient_error > 0.0);   // the mode took effect
+    REQUIRE(gradient_error < 5e-2);  // and stays a rounding of the FP32 step
 }
 
 TEST_CASE("completed rows and columns are built on the GPU as on the CPU", "[cuda][completion]") {

@@ -45,9 +45,10 @@ public:
     // --- dense linear algebra --------------------------------------------------------------
 
     /// C ← α·op(A)·op(B) + β·C through cublasSgemm / cublasDgemm (TF32 for float when the
-    /// context allows it). Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a
-    /// row-major matrix is its transpose in column-major order with the row stride as leading
-    /// dimension: so cuBLAS gets (B, A) in that order with the same op flags, and no copies.
+    /// context allows it; cublasGemmEx with BF16 inputs under GemmPrecision::Bf16). Row-major
+    /// C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, and a row-major matrix is its transpose
+    /// in column-major order with the row stride as leading dimension: so cuBLAS gets (B, A) in
+    /// that order with the same op flags, and no copies.
     template <Real S>
     void gemm(Op op_a, Op op_b, S alpha, MView<const S> a, MView<const S> b, S beta, MView<S> c) const {
         index_t m = 0, n = 0, k = 0;
@@ -60,10 +61,15 @@ public:
         const auto flag = [](Op op) { return op == Op::N ? CUBLAS_OP_N : CUBLAS_OP_T; };
         // A one-row view may carry any stride; cuBLAS needs ld ≥ the column-major row count.
         const auto ld = [](const auto& v) { return int(std::max({v.stride(), v.cols(), index_t(1)})); };
-        if constexpr (std::is_same_v<S, float>)
-            MVAE_CUBLAS_CHECK(cublasSgemm(context_->blas(), flag(op_b), flag(op_a), int(n), int(m), int(k), &alpha,
-                                          b.data(), ld(b), a.data(), ld(a), &beta, c.data(), ld(c)));
-        else
+        if constexpr (std::is_same_v<S, float>) {
+            if (context_->precision() == GemmPrecision::Bf16)  // BF16 inputs, FP32 accumulation and output
+                MVAE_CUBLAS_CHECK(cublasGemmEx(context_->blas(), flag(op_b), flag(op_a), int(n), int(m), int(k), &alpha,
+                                               b.data(), CUDA_R_32F, ld(b), a.data(), CUDA_R_32F, ld(a), &beta, c.data(),
+                                               CUDA_R_32F, ld(c), CUBLAS_COMPUTE_32F_FAST_16BF, CUBLAS_GEMM_DEFAULT));
+            else
+                MVAE_CUBLAS_CHECK(cublasSgemm(context_->blas(), flag(op_b), flag(op_a), int(n), int(m), int(k), &alpha,
+                                              b.data(), ld(b), a.data(), ld(a), &beta, c.data(), ld(c)));
+        } else
             MVAE_CUBLAS_CHECK(cublasDgemm(context_->blas(), flag(op_b), flag(op_a), int(n), int(m), int(k), &alpha,
                                           b.data(), ld(b), a.data(), ld(a), &beta, c.data(), ld(c)));
     }

@@ -6,6 +6,7 @@
 
 #include "mvae/backend/cuda/cublas_check.cuh"
 #include "mvae/backend/cuda/cuda_check.cuh"
+#include "mvae/backend/gemm_precision.hpp"
 
 namespace mvae {
 
@@ -17,9 +18,10 @@ namespace mvae {
  * The stream is a blocking stream: it also orders against work on the legacy default stream
  * (cudaMemcpy, cudaFree), which Buffer<·, Cuda> uses.
  *
- * GEMMs are strict FP32/FP64 by default. set_tf32(true) lets cuBLAS use TF32 tensor cores for
- * float GEMMs (10-bit mantissa inputs, FP32 accumulation): several times faster on sm_80+, and
- * a measurable loss of accuracy, so it is opt-in.
+ * GEMMs are strict FP32/FP64 by default. set_precision(GemmPrecision::Tf32) (or set_tf32(true))
+ * lets cuBLAS use TF32 tensor cores for float GEMMs (10-bit mantissa inputs, FP32 accumulation),
+ * GemmPrecision::Bf16 BF16 tensor cores (7-bit mantissa inputs, FP32 accumulation): faster on
+ * sm_80+, and a measurable loss of accuracy, so both are opt-in (backend/gemm_precision.hpp).
  */
 class CudaContext {
 public:
@@ -60,12 +62,16 @@ public:
     [[nodiscard]] cudaStream_t stream() const noexcept { return stream_; }
     [[nodiscard]] cublasHandle_t blas() const noexcept { return blas_; }
 
-    /// Float GEMMs on TF32 tensor cores (true) or strict FP32 (false, the default).
-    void set_tf32(bool on) {
-        MVAE_CUBLAS_CHECK(cublasSetMathMode(blas_, on ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
-        tf32_ = on;
+    /// How float GEMMs round their inputs (GemmPrecision::Fp32, the default: not at all).
+    void set_precision(GemmPrecision p) {
+        MVAE_CUBLAS_CHECK(cublasSetMathMode(blas_, p == GemmPrecision::Tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+        precision_ = p;
     }
-    [[nodiscard]] bool tf32() const noexcept { return tf32_; }
+    [[nodiscard]] GemmPrecision precision() const noexcept { return precision_; }
+
+    /// set_precision(Tf32) (true) or set_precision(Fp32) (false).
+    void set_tf32(bool on) { set_precision(on ? GemmPrecision::Tf32 : GemmPrecision::Fp32); }
+    [[nodiscard]] bool tf32() const noexcept { return precision_ == GemmPrecision::Tf32; }
 
     /// Waits until everything queued on the stream has finished; rethrows a kernel's error.
     void synchronize() const { MVAE_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
@@ -74,7 +80,7 @@ private:
     int device_ = 0;
     cudaStream_t stream_ = nullptr;
     cublasHandle_t blas_ = nullptr;
-    bool tf32_ = false;
+    GemmPrecision precision_ = GemmPrecision::Fp32;
 };
 
 }  // namespace mvae
