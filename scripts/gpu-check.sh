@@ -67,7 +67,7 @@ for shape in yelp pinterest; do
   done
 done
 
-log "Yelp metrics per precision (10 epochs, seed 1) and on the CPU"
+log "Yelp metrics per precision (10 epochs, seed 1)"
 for precision in fp32 tf32 bf16; do
   timeout 120 "$bin/mvae" train --data "$stage/data/yelp" --device cuda --precision "$precision" --epochs 10 --seed 1 \
     --metrics-json "$out/yelp-cuda-$precision.json" >/dev/null 2>"$out/yelp-cuda-$precision.log" \

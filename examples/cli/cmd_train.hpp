@@ -51,7 +51,13 @@ inline void run_train(const TrainArgs& args) {
     for (const auto& [key, value] : *args.overrides)
         if (key == "epochs") protocol.epochs = mvae::index_t(std::stol(value));  // validated by make() above
 
-    const mvae::SplitData data = mvae::load_jca_split(args.data);
+    mvae::JcaReadReport read_report;
+    const mvae::SplitData data = mvae::load_jca_split(args.data, {}, &read_report);
+    if (read_report.float_ids > 0)
+        std::fprintf(stderr, "data: %lld ids written as floats (first '%s' at %s) were read as the integers they are\n",
+                     static_cast<long long>(read_report.float_ids), read_report.first_float_id.c_str(),
+                     read_report.first_float_id_at.c_str());
+    mvae::require_argument(data.train.nnz() > 0, args.data, "/train.csv has no interactions (only its header?)");
     std::fprintf(stderr, "data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n", int(data.n_users()),
                  int(data.n_items()), static_cast<long long>(data.train.nnz()),
                  static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));

@@ -37,6 +37,10 @@ expect_error() {  # expected-text command...
 }
 expect_error "mask ratio" "$mvae" train --data "$work/data" --mask-ratio 1.5
 expect_error "completion" "$mvae" train --data "$work/data" --completion pca
+mkdir -p "$work/header-only"
+printf 'userId,itemId\n' >"$work/header-only/train.csv"
+printf 'userId,itemId\n1,2\n' >"$work/header-only/test.csv"
+expect_error "train.csv has no interactions" "$mvae" train --data "$work/header-only" --model pop
 expect_error "is not in 1..400" "$mvae" recommend --model "$work/m.mvae" --user 401
 printf 'garbage' >"$work/bad.mvae"
 expect_error "bad.mvae" "$mvae" recommend --model "$work/bad.mvae" --user 1

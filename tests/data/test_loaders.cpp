@@ -290,6 +290,36 @@ TEST_CASE("read_jca_csv rejects every kind of bad input, naming file and line", 
     }
 }
 
+TEST_CASE("JCA files with ids written as integral floats load, and say so", "[data][jca]") {
+    TempDir dir;
+    dir.write("train.csv", "userId,itemId\n1.0,42.0\n2,3\n2.0,1e1\n");
+    dir.write("test.csv", "userId,itemId\n1,2\n");
+    mvae::JcaReadReport report;
+    const mvae::SplitData s = mvae::load_jca_split(dir.path(), {}, &report);
+    REQUIRE(s.train.pairs() == std::vector<Interaction>{{0, 41}, {1, 2}, {1, 9}});
+    REQUIRE(report.float_ids == 4);
+    REQUIRE(report.first_float_id == "1.0");
+    REQUIRE(report.first_float_id_at.find("train.csv:2") != std::string::npos);
+    // Integer files report nothing; the report is optional.
+    mvae::JcaReadReport none;
+    dir.write("train.csv", "userId,itemId\n1,42\n");
+    (void)mvae::load_jca_split(dir.path(), {}, &none);
+    REQUIRE(none.float_ids == 0);
+    // A fraction, an overflow, a NaN, an infinity or a negative float are still refused, by line.
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f1.csv", "userId,itemId\n1,2\n7.5,1\n")),
+                        Contains("f1.csv:3:") && Contains("'7.5'") && Contains("not an integer"));
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f2.csv", "userId,itemId\n1,1e400\n")),
+                        Contains("f2.csv:2:") && Contains("itemId") && Contains("'1e400'"));
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f3.csv", "userId,itemId\nnan,1\n")),
+                        Contains("f3.csv:2:") && Contains("'nan'"));
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f4.csv", "userId,itemId\n1,inf\n")),
+                        Contains("f4.csv:2:") && Contains("'inf'"));
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f5.csv", "userId,itemId\n-2.0,1\n")),
+                        Contains("f5.csv:2:") && Contains("1-based"));
+    REQUIRE_THROWS_WITH(mvae::read_jca_csv(dir.write("f6.csv", "userId,itemId\n1,1e300\n")),
+                        Contains("f6.csv:2:") && Contains("out of range"));
+}
+
 TEST_CASE("load_jca_csv sizes the matrix and checks ids against a given shape", "[data][jca]") {
     TempDir dir;
     const auto file = dir.write("t.csv", "userId,itemId\n1,2\n3,1\n1,2\n");

@@ -131,6 +131,25 @@ TEST_CASE("run_training refuses a protocol it cannot follow", "[recommender][tra
     REQUIRE_THROWS_WITH(mvae::run_training(make, split(), p), Catch::Contains("retrain_full needs select_on_validation"));
 }
 
+TEST_CASE("empty training data is an error, not a model", "[recommender][training][errors]") {
+    const index_t n = split().train.n_users(), m = split().train.n_items();
+    const mvae::InteractionMatrix empty(n, m, {});
+    const mvae::SplitData nothing{empty, empty, split().test};
+    const auto make = [] { return mvae::builtin_models().find("pop").make({}); };
+    REQUIRE_THROWS_WITH(mvae::run_training(make, nothing, protocol(0)), Catch::Contains("no interactions"));
+    // Every pair of train is a validation pair: nothing is left to select with.
+    const mvae::SplitData all_held_out{split().validation, split().validation, split().test};
+    mvae::TrainingProtocol p = protocol(0);
+    p.select_on_validation = true;
+    REQUIRE_THROWS_WITH(mvae::run_training(make, all_held_out, p), Catch::Contains("nothing is left"));
+    // And each model refuses to fit on nothing.
+    for (const char* name : {"mvae", "pop", "ease", "puresvd", "wals", "bpr"}) {
+        INFO(name);
+        auto model = mvae::builtin_models().find(name).make({});
+        REQUIRE_THROWS_AS(model->start(empty), mvae::ArgumentError);
+    }
+}
+
 TEST_CASE("without() drops the pairs of a holdout and keeps repeated interactions", "[data][split]") {
     const std::vector<mvae::Interaction> a_pairs{{0, 1}, {0, 1}, {0, 2}, {1, 0}, {2, 3}};
     const std::vector<mvae::Interaction> b_pairs{{0, 2}, {2, 3}, {1, 1}};

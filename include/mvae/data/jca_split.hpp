@@ -2,8 +2,9 @@
 //
 // A split folder holds train.csv, vali.csv and test.csv. Each file is a CSV with the header
 // `userId,itemId` (or `userId,movieId`, as in the ml-1m and pinterest folders) and one 1-based
-// (user, item) pair per row; duplicate rows occur in the published files and are merged (and
-// counted) by InteractionMatrix. Blank lines are ignored, as pandas (which wrote and read these
+// (user, item) pair per row: integers, or integral floats such as "42.0" as some published splits
+// write them (counted in JcaReadReport). Duplicate rows occur in the published files and are
+// merged (and counted) by InteractionMatrix. Blank lines are ignored, as pandas (which wrote and read these
 // files in JCA/JoVA) ignores them. Caveat: in the published folders vali.csv is drawn FROM train.csv,
 // so every validation pair is also a training pair; this loader reports the files as they are.
 // See docs/data.md.
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -33,6 +35,16 @@
 
 namespace mvae {
 
+/// What the JCA loaders met that a strict reader would not take (load_jca_split's `report`).
+struct JcaReadReport {
+    /// Ids written as integral floats ("42.0", as some published JCA splits write them), read as
+    /// the integers they are. A float with a fraction, an infinity or a NaN is still an error.
+    std::int64_t float_ids = 0;
+    /// The first such field, for the message ("42.0"), and where it was.
+    std::string first_float_id;
+    std::string first_float_id_at;
+};
+
 /// How load_jca_split sizes and checks the matrices.
 struct JcaSplitOptions {
     /// Number of users; ids above it are errors. 0 = the largest user id over all files present.
@@ -51,7 +63,7 @@ inline constexpr std::int64_t max_inferred_id = std::int64_t(1) << 26;
 /// Reads the (user, item) rows of a JCA CSV as 0-based pairs. A bound of 0 means unbounded;
 /// otherwise a 1-based id above it is a ParseError ("id out of range").
 inline std::vector<Interaction> read_jca_pairs(const std::filesystem::path& file, index_t max_user,
-                                               index_t max_item) {
+                                               index_t max_item, JcaReadReport* report = nullptr) {
     TextReader reader(file);
     std::string_view line;
     bool have_header = false;
@@ -81,7 +93,25 @@ inline std::vector<Interaction> read_jca_pairs(const std::filesystem::path& file
     // A 1-based id: an integer in [1, bound] (bound 0: up to the largest index_t).
     const auto parse_id = [&](std::string_view field, std::string_view column, index_t bound,
                               const char* bound_name) -> index_t {
-        const auto id = reader.parse_integer<std::int64_t>(field, column);
+        // An integer, or an integral float ("42.0", counted in the report); "7.5", "1e400" and
+        // "nan" are refused.
+        const std::string_view text = trim(field);
+        std::int64_t id = 0;
+        if (text.find_first_of(".eE") == std::string_view::npos) {
+            id = reader.parse_integer<std::int64_t>(field, column);
+        } else {
+            const double v = reader.parse_double(field, column);  // refuses nan, inf and overflow
+            if (v != std::floor(v))
+                reader.fail(error_message("column ", column, ": id '", TextReader::printable(text),
+                                          "' is not an integer"));
+            if (std::fabs(v) > 9.0e15)  // beyond any id, and beyond doubles' exact integers
+                reader.fail(error_message("column ", column, ": id '", TextReader::printable(text), "' is out of range"));
+            id = std::int64_t(v);
+            if (report != nullptr && report->float_ids++ == 0) {
+                report->first_float_id = std::string(text);
+                report->first_float_id_at = error_message(file.string(), ":", reader.line_number());
+            }
+        }
         if (id <= 0)
             reader.fail(error_message("column ", column, ": id ", id, " is not a 1-based id (ids start at 1)"));
         if (id > std::numeric_limits<index_t>::max())
@@ -126,7 +156,8 @@ inline std::vector<Interaction> read_jca_pairs(const std::filesystem::path& file
  * Reads one JCA CSV file as 0-based pairs, in file order, duplicates kept.
  *
  * The first non-blank line must be the header `userId,itemId` or `userId,movieId`; every further
- * non-blank line must hold exactly two integers ≥ 1. Throws IoError when the file cannot be
+ * non-blank line must hold exactly two ids ≥ 1: integers, or integral floats ("42.0", which some
+ * published splits write) read as integers; "7.5", "1e400" and "nan" are errors. Throws IoError when the file cannot be
  * opened, ParseError ("file:line: ...") for an empty file, a wrong header, a missing or extra
  * column, a field that is not an integer, or an id ≤ 0. A header-only file gives no pairs.
  */
@@ -158,9 +189,11 @@ inline std::vector<Interaction> read_jca_pairs(const std::filesystem::path& file
  * largest id over all the files present. An absent split is an empty matrix of that shape.
  * The files are taken as they are: in the paper's folders vali.csv is a subset of train.csv.
  * Throws IoError naming a missing required file, ParseError for malformed content or an id above
- * a given shape, ArgumentError for a negative shape.
+ * a given shape, ArgumentError for a negative shape. When `report` is given it says what was
+ * accepted beyond strict integers (ids written as integral floats: how many, the first, where).
  */
-[[nodiscard]] inline SplitData load_jca_split(const std::filesystem::path& dir, const JcaSplitOptions& options = {}) {
+[[nodiscard]] inline SplitData load_jca_split(const std::filesystem::path& dir, const JcaSplitOptions& options = {},
+                                             JcaReadReport* report = nullptr) {
     require_argument(options.n_users >= 0, "load_jca_split: n_users must be >= 0 (0 = infer), got ", options.n_users);
     require_argument(options.n_items >= 0, "load_jca_split: n_items must be >= 0 (0 = infer), got ", options.n_items);
     const auto present = [](const std::filesystem::path& file) {
@@ -180,7 +213,7 @@ inline std::vector<Interaction> read_jca_pairs(const std::filesystem::path& file
     if (options.require_test) require_file(test_file);
 
     const auto read = [&](const std::filesystem::path& file) {
-        return detail::read_jca_pairs(file, options.n_users, options.n_items);
+        return detail::read_jca_pairs(file, options.n_users, options.n_items, report);
     };
     const auto train = read(train_file);
     const auto vali = present(vali_file) ? read(vali_file) : std::vector<Interaction>{};

@@ -70,6 +70,8 @@ public:
     void fit(const InteractionMatrix& train) {
         const index_t m = train.n_items();
         require_argument(m >= 1, "Ease::fit: the matrix has no items");
+        require_argument(train.nnz() > 0, "Ease::fit: the training matrix (", train.n_users(), " x ", m,
+                         ") has no interactions: nothing to learn from");
         // G = XᵀX + λI, from the users' rows: every pair of a user's items adds 1.
         Eigen::MatrixXd g = Eigen::MatrixXd::Zero(m, m);
         // Columns split across threads: thread-count independent (each column sums users in order).

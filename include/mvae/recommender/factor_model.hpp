@@ -27,6 +27,8 @@ public:
 
     /// Fits the factors of `train`.
     void fit(const InteractionMatrix& train) {
+        require_argument(train.nnz() > 0, "FactorModel::fit: the training matrix (", train.n_users(), " x ", train.n_items(),
+                         ") has no interactions: nothing to learn from");
         factors_ = policy_.fit(train);
         fitted_ = true;
     }

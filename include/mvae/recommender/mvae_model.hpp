@@ -123,6 +123,8 @@ public:
     /// Completes `train` (the slow part before the first epoch), builds both VAEs and their
     /// trainer, and initialises the output biases. Keeps a copy of `train`.
     void prepare(const InteractionMatrix& train) {
+        require_argument(train.nnz() > 0, "MvaeModel: the training matrix (", train.n_users(), " x ", train.n_items(),
+                         ") has no interactions: nothing to learn from");
         require_argument(train.n_users() >= 1 && train.n_items() >= 1, "MvaeModel: empty training matrix (",
                          train.n_users(), " x ", train.n_items(), ")");
         train_ = std::make_unique<InteractionMatrix>(train);

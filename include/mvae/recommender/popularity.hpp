@@ -33,6 +33,8 @@ class Popularity {
 public:
     /// Learns the item scores from `train`: score(i) = train.item_degree(i). Replaces an earlier fit.
     void fit(const InteractionMatrix& train) {
+        require_argument(train.nnz() > 0, "Popularity::fit: the training matrix (", train.n_users(), " x ", train.n_items(),
+                         ") has no interactions: every item would tie");
         n_users_ = train.n_users();
         scores_.assign(static_cast<std::size_t>(train.n_items()), 0.0);
         for (index_t i = 0; i < train.n_items(); ++i) scores_[std::size_t(i)] = double(train.item_degree(i));

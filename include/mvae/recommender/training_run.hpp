@@ -79,6 +79,8 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
                                     const TrainingProtocol& protocol, const ProgressFn& progress = {}) {
     protocol.validate();
     const bool selecting = protocol.select_on_validation;
+    require_argument(data.train.nnz() > 0, "the training split has no interactions (", data.n_users(), " x ",
+                     data.n_items(), "): nothing to train on");
     require_argument(!selecting || data.validation.nnz() > 0,
                      "select_on_validation: the split has no validation pairs (vali.csv missing or empty)");
     const auto say = [&](const std::string& line) {
@@ -95,6 +97,8 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
 
     TrainingOutcome out;
     const InteractionMatrix fit_part = selecting ? without(data.train, data.validation) : InteractionMatrix();
+    require_argument(!selecting || fit_part.nnz() > 0, "select_on_validation: nothing is left of the training split ",
+                     "after removing its ", data.validation.nnz(), " validation pairs");
     const InteractionMatrix& fit_matrix = selecting ? fit_part : data.train;
     std::unique_ptr<Recommender> model = make();
     model->start(fit_matrix);
