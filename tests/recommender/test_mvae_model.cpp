@@ -2,10 +2,11 @@
 // keeps its promises, and its saved files round-trip and refuse damage.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
-#include <span>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -235,16 +236,7 @@ TEST_CASE("a model file written before the completion had a section of its own s
     const auto f = mvae::load_mvae_model_file<float>(file);
     mvae::ModelWriter w(mvae::mvae_model_kind);
     w.add_text("options", "completion=svd\n" + f.options + "likelihood=bernoulli\n");
-    w.add_scalar<std::int64_t>("epochs_done", f.epochs_done);
-    w.add_scalar<std::int64_t>("n_users", f.n_users);
-    w.add_scalar<std::int64_t>("n_items", f.n_items);
-    w.add("train.user_offsets", std::span<const std::int64_t>(f.user_offsets), {std::int64_t(f.user_offsets.size())});
-    w.add("train.items", std::span<const std::int32_t>(f.items), {std::int64_t(f.items.size())});
-    w.add("train.counts", std::span<const std::int32_t>(f.counts), {std::int64_t(f.counts.size())});
-    w.add("factors.p", std::span<const double>(f.p), {f.n_users, f.rank});
-    w.add("factors.q", std::span<const double>(f.q), {f.n_items, f.rank});
-    w.add("user_vae.parameters", std::span<const float>(f.user_parameters), {std::int64_t(f.user_parameters.size())});
-    w.add("item_vae.parameters", std::span<const float>(f.item_parameters), {std::int64_t(f.item_parameters.size())});
+    mvae::add_mvae_model_arrays(w, f);
     const auto legacy = dir.path() / "legacy.mvae";
     w.save(legacy);
     SvdMvae loaded = SvdMvae::load(legacy);
@@ -275,4 +267,36 @@ TEST_CASE("a model file whose options and parameters disagree is refused", "[mod
     f.items[0] = std::int32_t(f.n_items);  // an item id out of range
     mvae::save_mvae_model_file(dir.path() / "csr.mvae", f);
     REQUIRE_THROWS_WITH(mvae::Mvae::load(dir.path() / "csr.mvae"), Catch::Contains("train.items"));
+}
+
+TEST_CASE("recommend and score may be called from 8 threads at once", "[model][mvae][threads]") {
+    mvae::MvaeOptions o = small_options();
+    o.epochs = 1;
+    mvae::Mvae model(o);
+    model.fit(world().split.train);
+    const index_t users = 64;
+    std::vector<std::vector<index_t>> expected(users), cold(users);
+    for (index_t u = 0; u < users; ++u) {
+        expected[std::size_t(u)] = model.recommend(u, 10);
+        cold[std::size_t(u)] = model.recommend_for_history(std::vector<index_t>{u, index_t(u + 1), index_t(2 * u)}, 5);
+    }
+    mvae::Matrix<float, Cpu> block(4, 400);
+    model.score(8, 4, block.view());
+    std::vector<std::vector<index_t>> got(users), got_cold(users);
+    std::vector<int> scores_equal(8, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] {
+            for (index_t u = t; u < users; u += 8) {
+                got[std::size_t(u)] = model.recommend(u, 10);
+                got_cold[std::size_t(u)] = model.recommend_for_history(std::vector<index_t>{u, index_t(u + 1), index_t(2 * u)}, 5);
+            }
+            mvae::Matrix<float, Cpu> mine(4, 400);
+            model.score(8, 4, mine.view());
+            scores_equal[std::size_t(t)] = std::equal(mine.data(), mine.data() + mine.size(), block.data());
+        });
+    for (auto& thread : threads) thread.join();
+    REQUIRE(got == expected);
+    REQUIRE(got_cold == cold);
+    REQUIRE(std::all_of(scores_equal.begin(), scores_equal.end(), [](int e) { return e == 1; }));
 }

@@ -38,13 +38,9 @@ struct MvaeModelFile {
 
 inline constexpr const char* mvae_model_kind = "mvae.model";
 
-/// Writes `f` to `file` atomically (a failed save leaves the previous file intact).
+/// Adds every section of `f` but the three texts (options, completion, likelihood) to `w`.
 template <class S>
-void save_mvae_model_file(const std::filesystem::path& file, const MvaeModelFile<S>& f) {
-    ModelWriter w(mvae_model_kind);
-    w.add_text("options", f.options);
-    w.add_text("completion", f.completion);
-    w.add_text("likelihood", f.likelihood);
+void add_mvae_model_arrays(ModelWriter& w, const MvaeModelFile<S>& f) {
     w.add_scalar<std::int64_t>("epochs_done", f.epochs_done);
     w.add_scalar<std::int64_t>("n_users", f.n_users);
     w.add_scalar<std::int64_t>("n_items", f.n_items);
@@ -57,6 +53,16 @@ void save_mvae_model_file(const std::filesystem::path& file, const MvaeModelFile
         w.add("user_vae.parameters", std::span<const S>(f.user_parameters), {std::int64_t(f.user_parameters.size())});
     if (!f.item_parameters.empty())
         w.add("item_vae.parameters", std::span<const S>(f.item_parameters), {std::int64_t(f.item_parameters.size())});
+}
+
+/// Writes `f` to `file` atomically (a failed save leaves the previous file intact).
+template <class S>
+void save_mvae_model_file(const std::filesystem::path& file, const MvaeModelFile<S>& f) {
+    ModelWriter w(mvae_model_kind);
+    w.add_text("options", f.options);
+    w.add_text("completion", f.completion);
+    w.add_text("likelihood", f.likelihood);
+    add_mvae_model_arrays(w, f);
     w.save(file);
 }
 

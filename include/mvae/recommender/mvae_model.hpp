@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@ namespace mvae {
  * The model keeps its own copy of the training matrix (for completion, for the rows it scores and
  * for excluding seen items), the completion factors and both VAEs; nothing users × items is ever
  * held: scores are produced in blocks of users.
+ *
+ * Threads: score(), score_on_device(), recommend() and recommend_for_history() may be called from
+ * many threads at once on a trained model; they share the model's scoring workspaces, so an
+ * internal mutex runs them one at a time (for parallel scoring, give each thread its own model:
+ * load() the same file once per thread). Training (prepare, train_epoch, fit, restore) must not
+ * run concurrently with anything else on the same model.
  *
  * @code
  * mvae::Mvae model(options);                    // = MvaeModel<float, Cpu>
@@ -157,6 +164,7 @@ public:
     /// out (count × n_items, host memory) ← the scores of users [first_user, first_user + count):
     /// the score-provider signature of evaluate_ranking. Scores are in [0, 1].
     void score(index_t first_user, index_t count, MatrixView<S, Cpu> out) {
+        const std::lock_guard lock(*scoring_mutex_);
         ensure_scoring();
         score_to_host(backend_, first_user, count, out);
     }
@@ -164,6 +172,7 @@ public:
     /// As score(), into memory of device D: the score-provider signature of evaluate_ranking_on,
     /// which ranks where the scores are and never copies them to the host.
     void score_on_device(index_t first_user, index_t count, MatrixView<S, D> out) {
+        const std::lock_guard lock(*scoring_mutex_);
         ensure_scoring();
         model_->score(user_input(), first_user, count, out);
     }
@@ -179,8 +188,10 @@ public:
         require_argument(prepared(), "MvaeModel::recommend: the model has not been fitted or loaded");
         require_argument(user >= 0 && user < n_users(), "recommend: user ", user, " is not in [0, ", n_users(), ")");
         require_argument(k >= 0, "recommend: k must be >= 0, got ", k);
+        const std::lock_guard lock(*scoring_mutex_);
         host_scores_.resize(1, n_items());
-        score(user, 1, host_scores_.view());
+        ensure_scoring();
+        score_to_host(backend_, user, 1, host_scores_.view());
         return top_items(train_->items_of(user), k);
     }
 
@@ -206,6 +217,7 @@ public:
         std::sort(items.begin(), items.end());
         items.erase(std::unique(items.begin(), items.end()), items.end());
 
+        const std::lock_guard lock(*scoring_mutex_);
         host_scores_.resize(1, n_items());
         // Clamped as the encoders were trained: not under low_rank_input.
         completed_->new_user_row(std::span<const index_t>(items), std::span<S>(host_scores_.data(), std::size_t(n_items())),
@@ -380,6 +392,9 @@ private:
     std::unique_ptr<DualVAE<S, D, Likelihood>> model_;
     std::unique_ptr<DualTrainer<S, D, Likelihood>> trainer_;
     index_t epochs_loaded_ = 0;
+    // score, score_on_device, recommend and recommend_for_history share the scoring workspaces
+    // (and the VAEs' activations): one at a time. Behind a pointer so the model stays movable.
+    std::unique_ptr<std::mutex> scoring_mutex_ = std::make_unique<std::mutex>();
     index_t scoring_epoch_ = -1;
     bool scoring_ready_ = false;
     Matrix<S, Cpu> host_scores_;
