@@ -6,10 +6,14 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <vector>
 
 #include "mvae/backend/transfer_counter.hpp"
+#include "mvae/completion/completed_row_source.hpp"
+#include "mvae/completion/matrix_completer.hpp"
 #include "mvae/data/synthetic.hpp"
 #include "mvae/recommender/mvae_model.hpp"
+#include "mvae/training/vae_trainer.hpp"
 
 using mvae::index_t;
 
@@ -86,4 +90,27 @@ TEST_CASE("a diverging run is stopped by the deferred guard, naming the first ba
     o.adam.learning_rate = 1e30;  // the first update blows every weight up
     mvae::Mvae model(o);
     REQUIRE_THROWS_WITH(model.fit(clicks()), Catch::Contains("(found at the guard after step 3)") && Catch::Contains("non-finite"));
+}
+
+TEST_CASE("the one-step call still reads its loss back: 2 uploads and 3 downloads a step", "[training][device]") {
+    // The figure docs/performance.md sets the device-resident epoch against.
+    const auto completed = mvae::AlsCompleter(mvae::WeightedAls({.rank = 4})).complete(clicks());
+    const mvae::CompletedRowSource<float> users(completed, mvae::RowsOf::Users);
+    mvae::VaeConfig c;
+    c.input_dim = clicks().n_items();
+    c.hidden1 = c.hidden2 = 12;
+    c.latent = 4;
+    mvae::VariationalAutoencoder<float, mvae::Cpu> vae(c);
+    mvae::VaeTrainOptions o;
+    o.mask_ratio = 0.04;
+    mvae::VaeTrainer<float, mvae::Cpu> trainer(vae, o);
+    std::vector<index_t> rows(16);
+    for (index_t i = 0; i < 16; ++i) rows[std::size_t(i)] = i;
+    trainer.train_step(users, rows);
+    const mvae::TransferCounts before = mvae::transfer_counter().counts();
+    for (int s = 0; s < 10; ++s) trainer.train_step(users, rows);
+    const mvae::TransferCounts d = mvae::transfer_counter().counts() - before;
+    CHECK(d.uploads == 20);    // the rows' ids, the mask counts
+    CHECK(d.downloads == 30);  // the BCE and KL sums, the gradient norm
+    CHECK(d.synchronizations == 0);
 }
