@@ -4,6 +4,7 @@
 #   bash scripts/bootstrap.sh            the build, tests and main job
 #   bash scripts/bootstrap.sh --peers    also PyTorch (python3-torch), for the peer benchmarks
 #   bash scripts/bootstrap.sh --charts   also matplotlib (python3-matplotlib), for the comparison charts
+#   bash scripts/bootstrap.sh --fuzz     also clang and libFuzzer (libclang-rt-dev), for scripts/fuzz.sh
 set -euo pipefail
 
 packages=(
@@ -19,7 +20,10 @@ for option in "$@"; do
   case $option in
     --peers) packages+=(python3-torch) ;;        # benchmarks/peers: the PyTorch implementation of the same model
     --charts) packages+=(python3-matplotlib) ;;  # scripts/compare_chart.py
-    *) echo "bootstrap: unknown option $option (expected --peers or --charts)" >&2; exit 2 ;;
+    # scripts/fuzz.sh: clang, and libclang_rt.fuzzer-x86_64.a (libFuzzer) for Debian's default clang,
+    # which libclang-rt-dev pulls in (on Debian 12: libclang-rt-14-dev, for clang 14)
+    --fuzz) packages+=(clang libclang-rt-dev) ;;
+    *) echo "bootstrap: unknown option $option (expected --peers, --charts or --fuzz)" >&2; exit 2 ;;
   esac
 done
 

@@ -5,7 +5,8 @@
 # metrics per precision against FP32. About 6 minutes on one H200 with 16 cores.
 #   MVAE_GPU_BIN=DIR   use prebuilt mvae_cuda_tests, mvae_bench_cuda and mvae from DIR (default:
 #                      .gpu-stage/bin when it holds them; otherwise they are built here, ~2.5 min)
-#   MVAE_GPU_QUICK=1   skip compute-sanitizer and the Pinterest rows
+#   MVAE_GPU_QUICK=1   skip compute-sanitizer (memcheck with the leak check, racecheck, initcheck)
+#                      and the Pinterest rows
 # Outputs go to $OUT when set (the device tool's folder), else build/gpu-check/: logs,
 # report.md, and gpu-check.json (copy it to docs/results/gpu-check.json).
 set -uo pipefail
@@ -47,6 +48,12 @@ if [[ ${MVAE_GPU_QUICK:-0} != 1 ]] && command -v compute-sanitizer >/dev/null; t
   timeout 240 compute-sanitizer --tool memcheck --leak-check full --print-limit 20 "$bin/mvae_cuda_tests" \
     --reporter compact >"$out/memcheck.log" 2>&1
   tail -6 "$out/memcheck.log"
+  for tool in racecheck initcheck; do
+    log "compute-sanitizer $tool over the GPU tests"
+    timeout 240 compute-sanitizer --tool "$tool" --print-limit 20 "$bin/mvae_cuda_tests" --reporter compact \
+      >"$out/$tool.log" 2>&1
+    tail -4 "$out/$tool.log"
+  done
 fi
 
 log "MVAE epochs vs their GEMMs, every precision (mvae_bench_cuda)"

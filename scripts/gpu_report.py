@@ -8,13 +8,15 @@ precision), peer-<shape>-<schedule>-<precision>.json (the PyTorch peer), yelp-cu
 (mvae train metrics after 10 epochs) and device.txt, and writes OUT_FOLDER/gpu-check.json:
   {"device", "driver", "commit", "date",
    "rows": [{"shape", "schedule", "precision", "epoch_s", "gemm_s", "peer_epoch_s", "quality_ok"}],
-   "yelp": {precision: metrics}}
+   "yelp": {precision: metrics},
+   "sanitizers": {tool: {"errors", "leaked_bytes"}}}  (compute-sanitizer memcheck, racecheck, initcheck)
 quality_ok: the precision's Yelp NDCG@10 within 0.002 of FP32's (issue #13). Missing inputs are
 reported as missing (null), never guessed.
 """
 import datetime
 import json
 import os
+import re
 import sys
 
 folder = sys.argv[1] if len(sys.argv) > 1 else "build/gpu-check"
@@ -53,8 +55,22 @@ for b in bench.get("benchmarks", []):
                  "quality_ok": quality.get(precision)})
 rows.sort(key=lambda r: (r["shape"], r["schedule"], PRECISIONS.index(r["precision"])))
 
+
+def sanitizer(tool):
+    """compute-sanitizer's summary of <tool>.log: errors, and for memcheck the bytes leaked."""
+    path = os.path.join(folder, f"{tool}.log")
+    if not os.path.exists(path):
+        return None
+    text = open(path, errors="replace").read()
+    found = re.search(r"ERROR SUMMARY: (\d+) error", text)
+    leaked = re.search(r"LEAK SUMMARY: (\d+) bytes leaked", text)
+    return {"errors": int(found.group(1)) if found else None,
+            "leaked_bytes": int(leaked.group(1)) if leaked else (0 if tool == "memcheck" and found else None)}
+
+
 report = {"device": device, "driver": driver, "commit": commit,
-          "date": datetime.date.today().isoformat(), "rows": rows, "yelp": yelp}
+          "date": datetime.date.today().isoformat(), "rows": rows, "yelp": yelp,
+          "sanitizers": {t: sanitizer(t) for t in ("memcheck", "racecheck", "initcheck")}}
 with open(os.path.join(folder, "gpu-check.json"), "w") as f:
     json.dump(report, f, indent=1)
 

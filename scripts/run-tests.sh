@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: `bash scripts/run-tests.sh`.
+# Sets up, builds and runs every test: `bash scripts/run-tests.sh`. Then the parsers and the mvae
+# program again under AddressSanitizer + UndefinedBehaviorSanitizer (`scripts/sanitize.sh ci`,
+# about 8 minutes on 2 cores; MVAE_SANITIZE=0 skips it).
 # Build directory: $MVAE_BUILD_DIR (default build/tests). Extra CMake arguments: $MVAE_CMAKE_ARGS.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -12,3 +14,6 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DMVAE_BUILD_TESTS=ON -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=ON ${MVAE_CMAKE_ARGS:-}
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+if [[ ${MVAE_SANITIZE:-1} != 0 ]]; then
+  bash "$root/scripts/sanitize.sh" ci
+fi

@@ -5,6 +5,7 @@
 // override the model's own defaults. --device cuda trains the VAE family on one GPU.
 #pragma once
 
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "interrupt.hpp"
 #include "json_report.hpp"
 #include "metrics_table.hpp"
 #include "options.hpp"
@@ -25,7 +27,8 @@ namespace mvae_cli {
 
 struct TrainArgs {
     std::string data, model = "mvae", device = "cpu", k = "1,5,10", precision = "fp32";
-    std::string metrics_json, history_json, save;
+    std::string metrics_json, history_json, save, checkpoint, resume;
+    mvae::index_t checkpoint_every = 1;
     bool tf32 = false;
     int threads = 0;
     mvae::TrainingProtocol protocol;
@@ -35,6 +38,9 @@ struct TrainArgs {
 /// The registry of the models on the GPU, its GEMMs in `precision` (train_cuda.cu); without CUDA
 /// it throws ArgumentError.
 mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision);
+/// Returns the GPU's memory held by the default CUDA context (nothing without CUDA); main() calls
+/// it last, when every model is gone.
+void release_devices() noexcept;
 
 inline void run_train(const TrainArgs& args) {
     apply_threads(args.threads);
@@ -62,7 +68,18 @@ inline void run_train(const TrainArgs& args) {
                  int(data.n_items()), static_cast<long long>(data.train.nnz()),
                  static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
     const auto log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-    const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(settings); }, data, protocol, log);
+    const StopOnSignals signals;
+    const mvae::TrainingControl control{.checkpoint = args.checkpoint, .checkpoint_every = args.checkpoint_every,
+                                        .resume = args.resume, .stop = signals.flag()};
+    const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(settings); }, data, protocol, log, control);
+    if (out.stopped) {
+        const int sig = signals.signal();
+        std::fprintf(stderr, "mvae: %s: stopped after epoch %d%s; %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                     int(out.stopped_epoch), out.stopped_phase == mvae::TrainingRunState::Phase::Retrain ? " of the retraining" : "",
+                     args.checkpoint.empty() ? "nothing was saved (no --checkpoint)"
+                                             : ("continue with --resume " + args.checkpoint).c_str());
+        throw ExitRequest{128 + (sig == 0 ? SIGINT : sig)};
+    }
     std::string settings_line = out.model->describe();  // "key=value" lines, shown on one line
     for (char& c : settings_line) c = c == '\n' ? ' ' : c;
     while (!settings_line.empty() && settings_line.back() == ' ') settings_line.pop_back();
@@ -110,6 +127,16 @@ inline void add_train_command(CLI::App& app) {
     cmd->add_option("--metrics-json", args->metrics_json, "Also write the test metrics JSON to this file");
     cmd->add_option("--history-json", args->history_json, "Write per-epoch losses, evaluations and timings here");
     cmd->add_option("--save", args->save, "Save the trained model to this file");
+    cmd->add_option("--checkpoint", args->checkpoint,
+                    "Write a checkpoint of the run to this file (atomically) every --checkpoint-every epochs and on "
+                    "SIGINT/SIGTERM (MVAE family)");
+    cmd->add_option("--checkpoint-every", args->checkpoint_every, "Epochs between checkpoints")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--resume", args->resume,
+                    "Continue the run this checkpoint holds (same data, model flags and protocol; the result is "
+                    "bit-identical to an uninterrupted run)")
+        ->check(CLI::ExistingFile);
     cmd->add_option("--device", args->device, "Where the VAE family trains: cpu, or cuda (one GPU)")
         ->check(CLI::IsMember({"cpu", "cuda"}))
         ->capture_default_str();

@@ -7,7 +7,8 @@
 //   mvae compare   --data DIR|synthetic --models mvae,jova,multvae,ease,bpr,pop [--seeds 3] --out PREFIX
 //
 // Every failure the library reports (mvae::Error) is printed as "mvae: error: …" and exits 1;
-// command-line mistakes exit with CLI11's codes and usage text.
+// command-line mistakes exit with CLI11's codes and usage text; `mvae train` stopped by SIGINT or
+// SIGTERM exits 130 or 143 (interrupt.hpp).
 #include <cstdio>
 #include <exception>
 
@@ -18,10 +19,15 @@
 #include "cmd_generate.hpp"
 #include "cmd_recommend.hpp"
 #include "cmd_train.hpp"
+#include "interrupt.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/version.hpp"
 
 int main(int argc, char** argv) {
+    // Last out: the GPU's memory goes back once every model is gone, on every way out of main().
+    struct ReleaseDevices {
+        ~ReleaseDevices() { mvae_cli::release_devices(); }
+    } const release_devices;
     CLI::App app{"mvae: Masked Variational Autoencoders for recommendation"};
     app.name("mvae");
     app.set_version_flag("--version", mvae::version_string);
@@ -35,6 +41,8 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const mvae_cli::ExitRequest& e) {
+        return e.code;
     } catch (const mvae::Error& e) {
         std::fprintf(stderr, "mvae: error: %s\n", e.what());
         return 1;

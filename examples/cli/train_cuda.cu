@@ -16,4 +16,6 @@ mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision) {
     return mvae::builtin_models<mvae::Cuda>();
 }
 
+void release_devices() noexcept { mvae::CudaContext::release_default(); }
+
 }  // namespace mvae_cli

@@ -8,4 +8,6 @@ mvae::ModelRegistry cuda_models(mvae::GemmPrecision /*precision*/) {
         "--device cuda: this mvae was built without CUDA (configure with -DMVAE_ENABLE_CUDA=ON on a machine with nvcc)");
 }
 
+void release_devices() noexcept {}
+
 }  // namespace mvae_cli

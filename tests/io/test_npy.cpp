@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#endif
+
 #include <catch2/catch.hpp>
 
 #include "mvae/io/npy.hpp"
@@ -247,6 +251,54 @@ TEST_CASE("read_npy_matrix refuses malformed files, naming the file and the prob
         REQUIRE_THROWS_AS(mvae::read_npy_matrix<float>(dir.path() / "absent.npy"), mvae::IoError);
         REQUIRE_THROWS_WITH(mvae::read_npy_header(dir.path() / "absent.npy"), Catch::Contains("absent.npy"));
     }
+}
+
+TEST_CASE("read_npy_header checks the header length against the file before allocating", "[io][npy][fuzz]") {
+    // Found by fuzzing (tests/fuzz/corpus/npy/crash-*): the 4-byte length field of a 2.0 or 3.0
+    // file claimed up to 4 GiB, and the reader allocated (and zeroed) that much before reading
+    // the 0 bytes there were. Now the claim is refused from the file size, without the allocation
+    // (which would take seconds and gigabytes, or throw std::bad_alloc: not a ParseError). On
+    // Linux the peak resident size shows whether the gigabytes were touched.
+#if defined(__linux__)
+    const auto peak_kib = [] {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        return long(usage.ru_maxrss);
+    };
+    const long peak_before = peak_kib();
+#endif
+    TempDir dir;
+    for (const int major : {2, 3}) {
+        std::string bytes = "\x93NUMPY";
+        bytes += char(major);
+        bytes += '\0';
+        bytes += std::string("\xff\xff\xff\xff", 4);
+        bytes += "{'descr'";
+        const auto p = write_file(dir, "huge_header_v" + std::to_string(major) + ".npy", bytes);
+        INFO(p.string());
+        REQUIRE_THROWS_AS(mvae::read_npy_header(p), mvae::ParseError);
+        REQUIRE_THROWS_WITH(mvae::read_npy_matrix<float>(p),
+                            Catch::Contains(p.filename().string()) &&
+                                Catch::Contains("truncated .npy header: expected 4294967295 bytes, found 8"));
+    }
+#if defined(__linux__)
+    CHECK(peak_kib() - peak_before < 512 * 1024);
+#endif
+}
+
+TEST_CASE("read_npy_matrix refuses a shape whose byte count wraps around", "[io][npy][fuzz]") {
+    // 1263665316 x 1824726041 = 2^61 + 4 elements: 8 bytes each is 2^64 + 32, which wrapped to 32,
+    // so 32 bytes of data passed the size check and a 2^61-element matrix was allocated (an error
+    // that did not name the file, or an abort under a sanitizer's allocation limit).
+    // tests/fuzz/corpus/npy/crash-byte-count-wraps is this file.
+    TempDir dir;
+    const auto p = write_file(dir, "wraps.npy",
+                              npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1263665316, 1824726041), }",
+                                        data_bytes(std::vector<double>{1, 2, 3, 4})));
+    REQUIRE_THROWS_AS(mvae::read_npy_matrix<double>(p), mvae::ParseError);
+    REQUIRE_THROWS_WITH(mvae::read_npy_matrix<double>(p),
+                        Catch::Contains("wraps.npy") &&
+                            Catch::Contains("shape (1263665316, 1824726041) is too large"));
 }
 
 TEST_CASE("read_npy_matrix requires the dtype to match the scalar exactly", "[io][npy]") {

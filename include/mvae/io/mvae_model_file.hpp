@@ -55,14 +55,20 @@ void add_mvae_model_arrays(ModelWriter& w, const MvaeModelFile<S>& f) {
         w.add("item_vae.parameters", std::span<const S>(f.item_parameters), {std::int64_t(f.item_parameters.size())});
 }
 
-/// Writes `f` to `file` atomically (a failed save leaves the previous file intact).
+/// Adds every section of `f` to `w` (also what a checkpoint holds of its model).
 template <class S>
-void save_mvae_model_file(const std::filesystem::path& file, const MvaeModelFile<S>& f) {
-    ModelWriter w(mvae_model_kind);
+void add_mvae_model_sections(ModelWriter& w, const MvaeModelFile<S>& f) {
     w.add_text("options", f.options);
     w.add_text("completion", f.completion);
     w.add_text("likelihood", f.likelihood);
     add_mvae_model_arrays(w, f);
+}
+
+/// Writes `f` to `file` atomically (a failed save leaves the previous file intact).
+template <class S>
+void save_mvae_model_file(const std::filesystem::path& file, const MvaeModelFile<S>& f) {
+    ModelWriter w(mvae_model_kind);
+    add_mvae_model_sections(w, f);
     w.save(file);
 }
 
@@ -88,11 +94,11 @@ inline std::string take_option_line(std::string& options, const std::string& key
 
 }  // namespace detail
 
-/// Reads a file written by save_mvae_model_file (or by an earlier mvae); see the file comment.
+/// Reads the sections add_mvae_model_sections wrote (or an earlier mvae's) from an open file,
+/// validated as the file comment says.
 template <class S>
-[[nodiscard]] MvaeModelFile<S> load_mvae_model_file(const std::filesystem::path& file) {
-    const ModelReader r = ModelReader::open(file, mvae_model_kind);
-    const std::string source = file.string();
+[[nodiscard]] MvaeModelFile<S> read_mvae_model_sections(const ModelReader& r) {
+    const std::string& source = r.source();
     const auto fail = [&](auto&&... what) { return ParseError(source, 0, detail::error_message(what...)); };
     MvaeModelFile<S> f;
     f.options = r.text("options");
@@ -128,6 +134,12 @@ template <class S>
     if (r.has("user_vae.parameters")) f.user_parameters = r.get<S>("user_vae.parameters");
     if (r.has("item_vae.parameters")) f.item_parameters = r.get<S>("item_vae.parameters");
     return f;
+}
+
+/// Reads a file written by save_mvae_model_file (or by an earlier mvae); see the file comment.
+template <class S>
+[[nodiscard]] MvaeModelFile<S> load_mvae_model_file(const std::filesystem::path& file) {
+    return read_mvae_model_sections<S>(ModelReader::open(file, mvae_model_kind));
 }
 
 }  // namespace mvae

@@ -13,6 +13,7 @@
 // scores and silently change a ranking, so callers dispatch on read_npy_header(path).dtype.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
@@ -281,6 +282,13 @@ void to_little_endian(Scalar* data, std::size_t n) noexcept {
     const std::size_t header_len = np::little_endian(prefix + 8, length_bytes);
     h.data_offset = 8 + length_bytes + header_len;
 
+    // The length field of a 2.0/3.0 file can claim up to 4 GiB: check it against the file before
+    // allocating the header (found by fuzzing: a 152-byte file asked for a 2 GiB string).
+    std::error_code size_error;
+    const std::uintmax_t file_size = std::filesystem::file_size(file, size_error);
+    if (!size_error && file_size < h.data_offset)
+        np::fail(file, detail::error_message("truncated .npy header: expected ", header_len, " bytes, found ",
+                                             file_size - std::min<std::uintmax_t>(file_size, 8 + length_bytes)));
     std::string text(header_len, '\0');
     in.read(text.data(), std::streamsize(header_len));
     if (std::size_t(in.gcount()) != header_len)
@@ -359,7 +367,10 @@ template <Real S>
     const auto rows = index_t(h.shape[0]);
     const auto cols = index_t(h.shape[1]);
     const std::size_t count = std::size_t(rows) * std::size_t(cols);
-    if (cols > 0 && count / std::size_t(cols) != std::size_t(rows))
+    // The byte count must not wrap either: (1263665316, 1824726041) of '<f8' is 2^64 + 32 bytes,
+    // which would pass the size check below with 32 bytes of data (found by review, while fuzzing).
+    if ((cols > 0 && count / std::size_t(cols) != std::size_t(rows)) ||
+        count > std::numeric_limits<std::size_t>::max() / sizeof(S))
         np::fail(file, "shape " + np::shape_string(h.shape) + " is too large");
     const std::size_t expected = count * sizeof(S);
 

@@ -2,6 +2,7 @@
 // the recommender API (fit, score, recommend, recommend for a new user's history, save, load).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -234,29 +235,99 @@ public:
      * Saves the model (options, completion and likelihood names, training matrix, completion
      * factors, both VAEs' parameters) as io/mvae_model_file.hpp lays it out, atomically: an
      * interrupted save leaves the previous file intact. The optimiser state is not saved: a loaded
-     * model scores and recommends; training it further restarts Adam.
+     * model scores and recommends (write_checkpoint() keeps what continuing the training needs).
      */
     void save(const std::filesystem::path& file) const {
         require_argument(prepared(), "MvaeModel::save: the model has not been fitted or loaded");
-        MvaeModelFile<S> f;
-        f.completion = Completion::name;
-        f.likelihood = Likelihood::name;
-        f.options = to_text(options_);
-        f.epochs_done = epochs_done();
-        f.n_users = train_->n_users();
-        f.n_items = train_->n_items();
-        const auto offsets = train_->user_offsets();
-        f.user_offsets.assign(offsets.begin(), offsets.end());
-        f.items.assign(train_->user_items().begin(), train_->user_items().end());
-        f.counts.assign(train_->user_counts().begin(), train_->user_counts().end());
-        const auto& factors = completed_->factors();
-        f.rank = factors.rank();
-        f.p.assign(factors.p.data(), factors.p.data() + factors.p.size());
-        f.q.assign(factors.q.data(), factors.q.data() + factors.q.size());
-        if (model_->has_user_side()) f.user_parameters = download_parameters(model_->user_vae());
-        if (model_->has_item_side()) f.item_parameters = download_parameters(model_->item_vae());
-        save_mvae_model_file(file, f);
+        save_mvae_model_file(file, to_file());
     }
+
+    /**
+     * Adds a checkpoint of the training to `w`: save()'s sections, and the trainer's state after
+     * epochs_done() epochs (trainer.*: each side's step and epoch counts and Adam's moments). With
+     * the training matrix, read_checkpoint() continues from it exactly: the epochs that follow are
+     * bit-identical to those of the run that wrote it (every random draw is keyed by the seed and
+     * the step or epoch count). Throws ArgumentError before prepare().
+     */
+    void write_checkpoint(ModelWriter& w) const {
+        require_argument(trainer_ != nullptr, "MvaeModel::write_checkpoint: the model is not training (call prepare() first)");
+        add_mvae_model_sections(w, to_file());
+        w.add_scalar<std::int64_t>("trainer.epochs", trainer_->epochs_done());
+        const auto add_side = [&](const std::string& side, const auto* t) {
+            if (t == nullptr) return;
+            const VaeTrainerState<S> st = t->state();
+            w.add_scalar<std::int64_t>("trainer." + side + ".steps", st.steps);
+            w.add_scalar<std::int64_t>("trainer." + side + ".epochs", st.epochs);
+            w.add_scalar<std::int64_t>("trainer." + side + ".adam_steps", st.adam_steps);
+            w.add_scalar<std::int64_t>("trainer." + side + ".adam_epochs", st.adam_epochs);
+            w.add("trainer." + side + ".first_moment", std::span<const S>(st.first_moment), {std::int64_t(st.first_moment.size())});
+            w.add("trainer." + side + ".second_moment", std::span<const S>(st.second_moment),
+                  {std::int64_t(st.second_moment.size())});
+        };
+        auto& trainer = const_cast<DualTrainer<S, D, Likelihood>&>(*trainer_);  // state() reads only
+        add_side("user", trainer.user_trainer());
+        add_side("item", trainer.item_trainer());
+    }
+
+    /**
+     * Continues the training a write_checkpoint() recorded, in place of prepare(train): `train`
+     * must be the checkpoint's training matrix and this model's options and policies the
+     * checkpoint's (a ParseError naming the file and the first differing option otherwise). The
+     * completion is read, not recomputed.
+     */
+    void read_checkpoint(const ModelReader& r, const InteractionMatrix& train) {
+        const std::string& source = r.source();
+        const MvaeModelFile<S> f = read_mvae_model_sections<S>(r);
+        if (const std::string mine = to_text(options_); f.options != mine)
+            throw ParseError(source, 0, "the checkpoint was written with other options: " + first_difference(f.options, mine));
+        MvaeModel m = from_file(f, source, backend_);
+        if (!same_matrix(*m.train_, train))
+            throw ParseError(source, 0, detail::error_message("the checkpoint was trained on another matrix (",
+                                                              m.train_->n_users(), " x ", m.train_->n_items(), ", ",
+                                                              m.train_->nnz(), " interactions) than this one (",
+                                                              train.n_users(), " x ", train.n_items(), ", ", train.nnz(), ")"));
+        m.completion_ = std::move(completion_);  // a configured policy keeps its settings
+        m.trainer_ = std::make_unique<DualTrainer<S, D, Likelihood>>(*m.model_, m.options_.train_options(), m.options_.schedule);
+        if (m.options_.hinge_weight > 0)
+            m.trainer_->enable_hinge(*m.train_, {.margin = m.options_.hinge_margin,
+                                                 .weight = m.options_.hinge_weight,
+                                                 .seed = stream_id(kHingePurpose, m.options_.seed)});
+        const auto read_side = [&](const std::string& side, auto* t) {
+            if (t == nullptr) return;
+            const auto n = std::int64_t(t->optimizer().size());
+            VaeTrainerState<S> st;
+            st.steps = r.scalar<std::int64_t>("trainer." + side + ".steps");
+            st.epochs = index_t(r.scalar<std::int64_t>("trainer." + side + ".epochs"));
+            st.adam_steps = r.scalar<std::int64_t>("trainer." + side + ".adam_steps");
+            st.adam_epochs = r.scalar<std::int64_t>("trainer." + side + ".adam_epochs");
+            st.first_moment = r.get<S>("trainer." + side + ".first_moment", {n});
+            st.second_moment = r.get<S>("trainer." + side + ".second_moment", {n});
+            if (st.steps < 0 || st.epochs < 0 || st.adam_steps < 0 || st.adam_epochs < 0)
+                throw ParseError(source, 0, "trainer." + side + ": negative step or epoch counts");
+            t->set_state(st);
+        };
+        read_side("user", m.trainer_->user_trainer());
+        read_side("item", m.trainer_->item_trainer());
+        const auto epochs = r.scalar<std::int64_t>("trainer.epochs");
+        if (epochs < 0 || epochs != f.epochs_done)
+            throw ParseError(source, 0, detail::error_message("trainer.epochs (", epochs, ") disagrees with epochs_done (",
+                                                              f.epochs_done, ")"));
+        m.trainer_->set_epochs_done(index_t(epochs));
+        *this = std::move(m);
+    }
+
+    /// Adds a snapshot() to `w` as sections `prefix`.0, `prefix`.1, … (one per VAE).
+    static void write_snapshot(ModelWriter& w, const std::string& prefix, const std::vector<std::vector<S>>& snap) {
+        for (std::size_t k = 0; k < snap.size(); ++k)
+            w.add(prefix + "." + std::to_string(k), std::span<const S>(snap[k]), {std::int64_t(snap[k].size())});
+    }
+    /// Reads what write_snapshot() wrote (restore() checks it against the model).
+    [[nodiscard]] static std::vector<std::vector<S>> read_snapshot(const ModelReader& r, const std::string& prefix) {
+        std::vector<std::vector<S>> snap;
+        for (std::size_t k = 0; r.has(prefix + "." + std::to_string(k)); ++k) snap.push_back(r.get<S>(prefix + "." + std::to_string(k)));
+        return snap;
+    }
+
 
     /**
      * Loads a model saved by save(). Every section is validated (ParseError/IoError naming the
@@ -306,6 +377,47 @@ public:
     }
 
 private:
+    // The model's sections (save(), write_checkpoint()).
+    [[nodiscard]] MvaeModelFile<S> to_file() const {
+        MvaeModelFile<S> f;
+        f.completion = Completion::name;
+        f.likelihood = Likelihood::name;
+        f.options = to_text(options_);
+        f.epochs_done = epochs_done();
+        f.n_users = train_->n_users();
+        f.n_items = train_->n_items();
+        const auto offsets = train_->user_offsets();
+        f.user_offsets.assign(offsets.begin(), offsets.end());
+        f.items.assign(train_->user_items().begin(), train_->user_items().end());
+        f.counts.assign(train_->user_counts().begin(), train_->user_counts().end());
+        const auto& factors = completed_->factors();
+        f.rank = factors.rank();
+        f.p.assign(factors.p.data(), factors.p.data() + factors.p.size());
+        f.q.assign(factors.q.data(), factors.q.data() + factors.q.size());
+        if (model_->has_user_side()) f.user_parameters = download_parameters(model_->user_vae());
+        if (model_->has_item_side()) f.item_parameters = download_parameters(model_->item_vae());
+        return f;
+    }
+
+    static bool same_matrix(const InteractionMatrix& a, const InteractionMatrix& b) {
+        const auto eq = [](auto x, auto y) { return std::equal(x.begin(), x.end(), y.begin(), y.end()); };
+        return a.n_users() == b.n_users() && a.n_items() == b.n_items() && eq(a.user_offsets(), b.user_offsets()) &&
+               eq(a.user_items(), b.user_items()) && eq(a.user_counts(), b.user_counts());
+    }
+
+    // "key: a (checkpoint) vs b (now)" for the first line where two option texts differ.
+    static std::string first_difference(const std::string& was, const std::string& now) {
+        std::istringstream a(was), b(now);
+        std::string la, lb;
+        while (true) {
+            const bool ga = bool(std::getline(a, la)), gb = bool(std::getline(b, lb));
+            if (!ga && !gb) return "(none)";
+            if (la != lb || ga != gb)
+                return "'" + (ga ? la : std::string("(nothing)")) + "' in the checkpoint, '" + (gb ? lb : std::string("(nothing)")) +
+                       "' now";
+        }
+    }
+
     static constexpr std::uint64_t kHingePurpose = 0x68696E6765ull;  // "hinge"
 
     void complete() {

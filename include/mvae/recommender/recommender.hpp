@@ -10,6 +10,8 @@
 //   - snapshot() / restore(snapshot): the best epoch on validation can be kept;
 //   - save(path): the model can be saved;
 //   - describe(): its settings as "key=value" lines, for logs;
+//   - write_checkpoint(writer) / read_checkpoint(reader, train), write_snapshot / read_snapshot:
+//     the training can be checkpointed and resumed (training_run.hpp's TrainingControl);
 //   - recommend(user, k), recommend_for_history(items, k), n_users(), n_items().
 #pragma once
 
@@ -28,6 +30,7 @@
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
+#include "mvae/io/model_file.hpp"
 
 namespace mvae {
 
@@ -83,6 +86,22 @@ public:
     /// The model's settings as "key=value" lines (empty when it has none to tell).
     [[nodiscard]] virtual std::string describe() const { return {}; }
 
+    /// Whether the training can be checkpointed and resumed (the four functions below work).
+    [[nodiscard]] virtual bool resumable() const noexcept { return false; }
+    /// Adds to `w` everything continuing the training after epochs_done() epochs needs.
+    virtual void write_checkpoint(ModelWriter& /*w*/) const { not_resumable(); }
+    /// Continues the training `r` holds (write_checkpoint()), in place of start(train); `train`
+    /// must be the matrix it was trained on.
+    virtual void read_checkpoint(const ModelReader& /*r*/, const InteractionMatrix& /*train*/) { not_resumable(); }
+    /// Adds a snapshot() of this model to `w` under `prefix`.
+    virtual void write_snapshot(ModelWriter& /*w*/, const std::string& /*prefix*/, const std::any& /*snapshot*/) const {
+        not_resumable();
+    }
+    /// Reads what write_snapshot() wrote, for restore().
+    [[nodiscard]] virtual std::any read_snapshot(const ModelReader& /*r*/, const std::string& /*prefix*/) const {
+        not_resumable();
+    }
+
     /// The k best unseen items of a training user. Throws ArgumentError when the model does not
     /// recommend by itself (it does not keep its training matrix).
     [[nodiscard]] virtual std::vector<index_t> recommend(index_t /*user*/, index_t /*k*/) {
@@ -96,6 +115,11 @@ public:
     /// The users and items of the trained model (0 when it does not tell).
     [[nodiscard]] virtual index_t n_users() const { return 0; }
     [[nodiscard]] virtual index_t n_items() const { return 0; }
+
+private:
+    [[noreturn]] static void not_resumable() {
+        throw ArgumentError("this model's training cannot be checkpointed or resumed");
+    }
 };
 
 /// A model with an epoch loop the caller can drive.
@@ -187,6 +211,39 @@ public:
     void save(const std::filesystem::path& file) const override {
         if constexpr (requires { model_.save(file); }) model_.save(file);
         else Recommender::save(file);
+    }
+    [[nodiscard]] bool resumable() const noexcept override {
+        return requires(const Model& m, ModelWriter& w) { m.write_checkpoint(w); };
+    }
+    void write_checkpoint(ModelWriter& w) const override {
+        if constexpr (requires { model_.write_checkpoint(w); }) {
+            require_argument(started_, "Recommender::write_checkpoint: call start() first");
+            model_.write_checkpoint(w);
+        } else {
+            Recommender::write_checkpoint(w);
+        }
+    }
+    void read_checkpoint(const ModelReader& r, const InteractionMatrix& train) override {
+        if constexpr (requires(Model& m) { m.read_checkpoint(r, train); }) {
+            model_.read_checkpoint(r, train);
+            started_ = true;
+        } else {
+            Recommender::read_checkpoint(r, train);
+        }
+    }
+    void write_snapshot(ModelWriter& w, const std::string& prefix, const std::any& snapshot) const override {
+        if constexpr (requires { Model::write_snapshot(w, prefix, model_.snapshot()); }) {
+            using Snapshot = decltype(model_.snapshot());
+            const auto* s = std::any_cast<Snapshot>(&snapshot);
+            require_argument(s != nullptr, "Recommender::write_snapshot: not a snapshot of this model");
+            Model::write_snapshot(w, prefix, *s);
+        } else {
+            Recommender::write_snapshot(w, prefix, snapshot);
+        }
+    }
+    [[nodiscard]] std::any read_snapshot(const ModelReader& r, const std::string& prefix) const override {
+        if constexpr (requires { Model::read_snapshot(r, prefix); }) return std::any(Model::read_snapshot(r, prefix));
+        else return Recommender::read_snapshot(r, prefix);
     }
     [[nodiscard]] std::string describe() const override {
         if constexpr (requires { { model_.describe() } -> std::convertible_to<std::string>; }) return model_.describe();

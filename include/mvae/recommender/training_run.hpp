@@ -11,8 +11,10 @@
 #pragma once
 
 #include <any>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,7 +25,9 @@
 #include "mvae/data/set_difference.hpp"
 #include "mvae/data/split_data.hpp"
 #include "mvae/eval/evaluator.hpp"
+#include "mvae/io/model_file.hpp"
 #include "mvae/recommender/recommender.hpp"
+#include "mvae/recommender/training_checkpoint.hpp"
 
 namespace mvae {
 
@@ -44,13 +48,6 @@ struct TrainingProtocol {
     }
 };
 
-/// One epoch of the run: its log and the evaluations after it.
-struct EpochRecord {
-    EpochLog log;
-    std::optional<EvalReport> test;        ///< recorded for curves, never used for a choice
-    std::optional<EvalReport> validation;  ///< under select_on_validation
-};
-
 /// What a training run measured.
 struct TrainingOutcome {
     EvalReport headline;                   ///< the run's answer: retrained, else selected, else last
@@ -64,20 +61,50 @@ struct TrainingOutcome {
     double train_seconds = 0;              ///< the epochs of the first model
     double total_seconds = 0;
     std::vector<EpochRecord> history;
-    std::unique_ptr<Recommender> model;    ///< the model of the headline (to save)
+    std::unique_ptr<Recommender> model;    ///< the model of the headline (to save); when stopped, the one in training
+    bool stopped = false;                  ///< TrainingControl::stop ended the run early: the reports are not set
+    TrainingRunState::Phase stopped_phase = TrainingRunState::Phase::Train;
+    index_t stopped_epoch = 0;             ///< epochs of that phase done when it stopped
+    bool checkpoint_written = false;       ///< at least one checkpoint was written
 };
 
 /// Messages of a run as it goes (one line each, no newline).
 using ProgressFn = std::function<void(const std::string&)>;
 
 /**
+ * Checkpoints, resumption and stopping of a training run; all optional. Only a model whose
+ * Recommender::resumable() is true (the MVAE family) can be checkpointed or resumed.
+ *
+ * Checkpoints are taken at epoch boundaries: an epoch is the unit of the protocol (evaluation,
+ * selection) and the state between two epochs is small (parameters, Adam's moments, counters).
+ * A stop request is honoured after the epoch in progress.
+ */
+struct TrainingControl {
+    std::filesystem::path checkpoint{};       ///< where checkpoints go (atomically); empty: none
+    index_t checkpoint_every = 1;             ///< a checkpoint after every N epochs, ≥ 1
+    std::filesystem::path resume{};           ///< continue the run this checkpoint holds; empty: start
+    /// Polled after the model is started and after every epoch: when true, the run writes a
+    /// checkpoint (when `checkpoint` is set) and returns with TrainingOutcome::stopped.
+    const std::atomic<bool>* stop = nullptr;
+
+    void validate() const {
+        require_argument(checkpoint_every >= 1, "TrainingControl::checkpoint_every must be >= 1, got ", checkpoint_every);
+    }
+};
+
+/**
  * Runs `protocol` for the models `make()` builds on `data` (train, validation, test); see the
- * file comment. Throws ArgumentError when selection is asked for without validation pairs or
- * without eval_every > 0.
+ * file comment, and TrainingControl for checkpoints, resumption and stopping. A resumed run gives
+ * the same figures and model, bit for bit, as the uninterrupted run with the same seed and threads.
+ * Throws ArgumentError when selection is asked for without validation pairs or without
+ * eval_every > 0, or a checkpoint for a model that cannot take one; ParseError (naming the file)
+ * when the checkpoint to resume is of another protocol, data or model settings.
  */
 inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommender>()>& make, const SplitData& data,
-                                    const TrainingProtocol& protocol, const ProgressFn& progress = {}) {
+                                    const TrainingProtocol& protocol, const ProgressFn& progress = {},
+                                    const TrainingControl& control = {}) {
     protocol.validate();
+    control.validate();
     const bool selecting = protocol.select_on_validation;
     require_argument(data.train.nnz() > 0, "the training split has no interactions (", data.n_users(), " x ",
                      data.n_items(), "): nothing to train on");
@@ -88,6 +115,7 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
     };
     const auto now = [] { return std::chrono::steady_clock::now(); };
     const auto seconds_since = [&](auto t) { return std::chrono::duration<double>(now() - t).count(); };
+    const auto stop_requested = [&] { return control.stop != nullptr && control.stop->load(); };
     const auto t_start = now();
     const std::size_t at_k = [&] {
         for (std::size_t n = 0; n < protocol.eval.ks.size(); ++n)
@@ -101,8 +129,64 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
                      "after removing its ", data.validation.nnz(), " validation pairs");
     const InteractionMatrix& fit_matrix = selecting ? fit_part : data.train;
     std::unique_ptr<Recommender> model = make();
-    model->start(fit_matrix);
-    out.prepare_seconds = seconds_since(t_start);
+    const bool checkpointing = !control.checkpoint.empty() || !control.resume.empty();
+    require_argument(!checkpointing || (model->iterative() && model->resumable()),
+                     "checkpoints: this model's training cannot be checkpointed or resumed (only the MVAE family's)");
+
+    using Phase = TrainingRunState::Phase;
+    TrainingRunState state;
+    const std::string protocol_text = detail::error_message(
+        "epochs=", protocol.epochs, " eval_every=", protocol.eval_every, " select_on_validation=", selecting,
+        " retrain_full=", protocol.retrain_full, " select_k=", protocol.select_k, " ks=", detail::join_ks(protocol.eval.ks));
+    const std::string data_text = checkpointing ? split_fingerprint(data) : std::string();
+    // The checkpoint of `m` after state.epoch epochs of the phase.
+    const auto write_checkpoint = [&](const Recommender& m) {
+        ModelWriter w(training_checkpoint_kind);
+        m.write_checkpoint(w);
+        write_run_state(w, state, protocol_text, data_text, m);
+        w.save(control.checkpoint);
+    };
+    // After epoch state.epoch: a checkpoint when one is due or the run stops. True: stop.
+    const auto after_epoch = [&](const Recommender& m) {
+        const bool stop = stop_requested();
+        if (!control.checkpoint.empty() && (stop || (state.epoch > 0 && state.epoch % control.checkpoint_every == 0))) {
+            write_checkpoint(m);
+            out.checkpoint_written = true;
+        }
+        if (stop) {
+            out.stopped = true;
+            say(detail::error_message("stopped after epoch ", state.epoch, state.phase == Phase::Retrain ? " of the retraining" : "",
+                                      control.checkpoint.empty() ? ": no checkpoint was asked for"
+                                                                 : ": checkpoint written to " + control.checkpoint.string()));
+        }
+        return stop;
+    };
+    const auto stopped_outcome = [&](std::unique_ptr<Recommender> m) {
+        out.history = state.history;
+        out.selected_epoch = state.selected_epoch;
+        out.selected_validation = state.selected_validation;
+        out.prepare_seconds = state.prepare_seconds;
+        out.train_seconds = state.train_seconds;
+        out.stopped_phase = state.phase;
+        out.stopped_epoch = state.epoch;
+        out.model = std::move(m);
+        out.total_seconds = seconds_since(t_start);
+        return std::move(out);
+    };
+
+    std::optional<ModelReader> resume;
+    if (!control.resume.empty()) {
+        resume.emplace(ModelReader::open(control.resume, training_checkpoint_kind));
+        state = read_run_state(*resume, protocol_text, data_text, *model);
+        if (state.phase == Phase::Train) {
+            model->read_checkpoint(*resume, fit_matrix);
+            say(detail::error_message("resumed from ", control.resume.string(), " after epoch ", state.epoch));
+        }
+    } else {
+        model->start(fit_matrix);
+        state.prepare_seconds = seconds_since(t_start);
+    }
+    out.prepare_seconds = state.prepare_seconds;
 
     if (!model->iterative()) {
         if (selecting) {
@@ -119,50 +203,71 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
     }
 
     require_argument(!selecting || protocol.eval_every > 0, "select_on_validation needs eval_every > 0");
-    std::any best_snapshot;
-    double best = -1;
-    for (index_t e = 1; e <= protocol.epochs; ++e) {
-        EpochRecord record{model->train_epoch(), std::nullopt, std::nullopt};
-        out.train_seconds += record.log.seconds;
-        std::string line = detail::error_message("epoch ", e, "/", protocol.epochs);
-        for (const auto& [name, value] : record.log.values) line += detail::error_message("  ", name, " ", value);
-        line += detail::error_message("  ", record.log.seconds, " s");
-        if (protocol.eval_every > 0 && (e % protocol.eval_every == 0 || e == protocol.epochs)) {
-            record.test = model->evaluate(data.train, data.test, protocol.eval);
-            if (selecting) {
-                record.validation = model->evaluate(fit_matrix, data.validation, protocol.eval);
-                const double v = record.validation->ndcg[at_k];
-                line += detail::error_message("  validation NDCG@", protocol.eval.ks[at_k], " ", v);
-                if (v > best) {
-                    best = v;
-                    out.selected_epoch = e;
-                    out.selected_validation = v;
-                    best_snapshot = model->snapshot();
+    if (state.phase == Phase::Train) {
+        if (!resume && after_epoch(*model)) return stopped_outcome(std::move(model));
+        for (index_t e = state.epoch + 1; e <= protocol.epochs; ++e) {
+            EpochRecord record{model->train_epoch(), std::nullopt, std::nullopt};
+            state.train_seconds += record.log.seconds;
+            std::string line = detail::error_message("epoch ", e, "/", protocol.epochs);
+            for (const auto& [name, value] : record.log.values) line += detail::error_message("  ", name, " ", value);
+            line += detail::error_message("  ", record.log.seconds, " s");
+            if (protocol.eval_every > 0 && (e % protocol.eval_every == 0 || e == protocol.epochs)) {
+                record.test = model->evaluate(data.train, data.test, protocol.eval);
+                if (selecting) {
+                    record.validation = model->evaluate(fit_matrix, data.validation, protocol.eval);
+                    const double v = record.validation->ndcg[at_k];
+                    line += detail::error_message("  validation NDCG@", protocol.eval.ks[at_k], " ", v);
+                    if (v > state.best) {
+                        state.best = v;
+                        state.selected_epoch = e;
+                        state.selected_validation = v;
+                        state.best_snapshot = model->snapshot();
+                    }
+                } else {
+                    line += detail::error_message("  test NDCG@", protocol.eval.ks[at_k], " ", record.test->ndcg[at_k]);
                 }
-            } else {
-                line += detail::error_message("  test NDCG@", protocol.eval.ks[at_k], " ", record.test->ndcg[at_k]);
             }
+            say(line);
+            state.history.push_back(std::move(record));
+            state.epoch = e;
+            if (after_epoch(*model)) return stopped_outcome(std::move(model));
         }
-        say(line);
-        out.history.push_back(std::move(record));
+        state.last = model->evaluate(data.train, data.test, protocol.eval);
+        if (selecting && state.best_snapshot.has_value()) {
+            model->restore(state.best_snapshot);
+            state.selected = model->evaluate(data.train, data.test, protocol.eval);
+            say(detail::error_message("selected epoch ", state.selected_epoch, " (validation NDCG@", protocol.eval.ks[at_k],
+                                      " ", state.selected_validation, ")"));
+        }
     }
-    out.headline = out.last = model->evaluate(data.train, data.test, protocol.eval);
-    if (selecting && best_snapshot.has_value()) {
-        model->restore(best_snapshot);
-        out.headline = *(out.selected = model->evaluate(data.train, data.test, protocol.eval));
-        say(detail::error_message("selected epoch ", out.selected_epoch, " (validation NDCG@", protocol.eval.ks[at_k], " ",
-                                  out.selected_validation, ")"));
-    }
-    if (selecting && protocol.retrain_full && out.selected_epoch > 0) {
+    out.headline = out.last = *state.last;
+    if (state.selected) out.headline = *(out.selected = state.selected);
+    if (selecting && protocol.retrain_full && state.selected_epoch > 0) {
         std::unique_ptr<Recommender> full = make();
-        full->start(data.train);
-        for (index_t e = 1; e <= out.selected_epoch; ++e) {
+        if (state.phase == Phase::Retrain) {  // resumed in the retraining
+            full->read_checkpoint(*resume, data.train);
+            say(detail::error_message("resumed from ", control.resume.string(), " after epoch ", state.epoch,
+                                      " of the retraining"));
+        } else {
+            full->start(data.train);
+            state.phase = Phase::Retrain;
+            state.epoch = 0;
+            state.best_snapshot.reset();
+            if (after_epoch(*full)) return stopped_outcome(std::move(full));
+        }
+        for (index_t e = state.epoch + 1; e <= state.selected_epoch; ++e) {
             const EpochLog log = full->train_epoch();
-            say(detail::error_message("retrain on all of train: epoch ", e, "/", out.selected_epoch, "  ", log.seconds, " s"));
+            say(detail::error_message("retrain on all of train: epoch ", e, "/", state.selected_epoch, "  ", log.seconds, " s"));
+            state.epoch = e;
+            if (after_epoch(*full)) return stopped_outcome(std::move(full));
         }
         out.headline = *(out.retrained = full->evaluate(data.train, data.test, protocol.eval));
         model = std::move(full);
     }
+    out.history = std::move(state.history);
+    out.selected_epoch = state.selected_epoch;
+    out.selected_validation = state.selected_validation;
+    out.train_seconds = state.train_seconds;
     out.model = std::move(model);
     out.total_seconds = seconds_since(t_start);
     return out;

@@ -102,6 +102,11 @@ public:
 
     [[nodiscard]] Schedule schedule() const noexcept { return schedule_; }
     [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
+    /// Sets the epochs completed (with each side's VaeTrainer::set_state: resuming from a checkpoint).
+    void set_epochs_done(index_t epochs) {
+        require_argument(epochs >= 0, "DualTrainer::set_epochs_done: epochs must be >= 0, got ", epochs);
+        epoch_ = epochs;
+    }
     [[nodiscard]] Trainer* user_trainer() noexcept { return user_ ? &*user_ : nullptr; }
     [[nodiscard]] Trainer* item_trainer() noexcept { return item_ ? &*item_ : nullptr; }
 

@@ -131,6 +131,17 @@ struct EpochReport {
     }
 };
 
+/// What a VaeTrainer carries from one epoch to the next, in host memory: with the VAE's
+/// parameters it is everything later epochs depend on (every random draw is keyed by the seed and
+/// the step or epoch count, so no generator state exists). For checkpoints.
+template <class S>
+struct VaeTrainerState {
+    std::int64_t steps = 0;               ///< optimiser steps taken
+    index_t epochs = 0;                   ///< epochs completed
+    std::int64_t adam_steps = 0, adam_epochs = 0;
+    std::vector<S> first_moment, second_moment;  ///< Adam's m and v, one value per parameter
+};
+
 /**
  * Trains a VariationalAutoencoder on the rows of a row source.
  *
@@ -168,6 +179,37 @@ public:
     [[nodiscard]] std::int64_t steps() const noexcept { return step_; }
     /// Epochs completed so far.
     [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
+
+    /// The state after the last completed step (see VaeTrainerState). Not during a begin_step /
+    /// finish_step pair.
+    [[nodiscard]] VaeTrainerState<S> state() const {
+        require_argument(open_batch_ == 0, "VaeTrainer::state: a step is open (begin_step without finish_step)");
+        VaeTrainerState<S> s{step_, epoch_, adam_.steps(), adam_.epochs(), std::vector<S>(std::size_t(adam_.size())),
+                             std::vector<S>(std::size_t(adam_.size()))};
+        if (adam_.steps() > 0) {  // before the first step the moments are unspecified: leave zeros
+            backend().download(adam_.first_moment(), s.first_moment.data());
+            backend().download(adam_.second_moment(), s.second_moment.data());
+        }
+        return s;
+    }
+
+    /// Continues from a state() of a trainer of the same VAE shape and options. Throws
+    /// ArgumentError for negative counters and ShapeError for moments of another size.
+    void set_state(const VaeTrainerState<S>& s) {
+        require_argument(s.steps >= 0 && s.epochs >= 0, "VaeTrainer::set_state: negative counters (steps ", s.steps,
+                         ", epochs ", s.epochs, ")");
+        require_shape(index_t(s.first_moment.size()) == adam_.size() && index_t(s.second_moment.size()) == adam_.size(),
+                      "VaeTrainer::set_state: moments of ", s.first_moment.size(), " and ", s.second_moment.size(),
+                      " values for an optimiser of ", adam_.size());
+        Vector<S, D> m(adam_.size()), v(adam_.size());  // staging: set_state copies on the device
+        backend().upload(s.first_moment.data(), m.view());
+        backend().upload(s.second_moment.data(), v.view());
+        adam_.set_state(backend(), s.adam_steps, s.adam_epochs, m.cview(), v.cview());
+        step_ = s.steps;
+        epoch_ = s.epochs;
+        steps_since_guard_ = 0;
+        open_batch_ = 0;
+    }
 
     /// Sets the VAE's output bias to the log-odds of the source's column frequencies.
     template <class Src>

@@ -50,12 +50,28 @@ public:
 
     /**
      * The process-wide context most code uses (a default-constructed Backend<Cuda> takes it):
-     * created on first use, on the device current then. It is never destroyed: destroying a
-     * cuBLAS handle from a static destructor races the CUDA runtime's own teardown at exit.
+     * created on first use, on the device current then. It is not destroyed by a static
+     * destructor (destroying a cuBLAS handle there races the CUDA runtime's own teardown at
+     * exit): a program returns its memory (cuBLAS's workspace, 64 MiB) with release_default().
      */
     [[nodiscard]] static CudaContext& default_context() {
-        static CudaContext* context = new CudaContext();  // NOLINT: intentionally leaked, see above
+        CudaContext*& context = default_slot();
+        if (context == nullptr) context = new CudaContext();  // NOLINT: owned by default_slot()
         return *context;
+    }
+
+    /**
+     * Destroys the default context, if one was created (its stream and cuBLAS handle, with the
+     * handle's device workspace), so that no device memory is left allocated at exit. Call it
+     * at the end of main(), after every Backend<Cuda> that uses it is gone; a later
+     * default_context() creates a new one. Not thread-safe against concurrent use of the context.
+     */
+    static void release_default() noexcept {
+        CudaContext*& context = default_slot();
+        if (context == nullptr) return;
+        (void)cudaStreamSynchronize(context->stream_);
+        delete context;
+        context = nullptr;
     }
 
     [[nodiscard]] int device() const noexcept { return device_; }
@@ -77,6 +93,11 @@ public:
     void synchronize() const { MVAE_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
 private:
+    static CudaContext*& default_slot() noexcept {
+        static CudaContext* context = nullptr;
+        return context;
+    }
+
     int device_ = 0;
     cudaStream_t stream_ = nullptr;
     cublasHandle_t blas_ = nullptr;
