@@ -37,7 +37,7 @@ if [[ $mode == thread ]]; then
   OMP_NUM_THREADS=1 ctest --test-dir "$build" --output-on-failure -R "threads"
 elif [[ $mode == ci ]]; then
   ctest --test-dir "$build" --output-on-failure -j "$(nproc)" \
-    -R "^fuzz\.replay\.|^cli\.(train_and_recommend|interrupt_and_resume|evaluate_matches_reference|compare)$"
+    -R "^fuzz\.replay\.|^cli\.(train_and_recommend|interrupt_and_resume|evaluate_matches_reference)$"
 else
   # package.* builds consumers of the installed headers with their own flags: not this build's.
   # cli.golden_yelp compares metrics bit for bit with the default build's (Release, -march=native):
