@@ -19,9 +19,10 @@ train=("$mvae" train --data "$work/data" --epochs 30 --batch 64 --hidden 48 --la
 # exit code and what it printed. Leaves the checkpoint in $work/run.ckpt.
 interrupt() {  # signal expected-code after-regex [extra args...]
   local signal=$1 code=$2 after=$3; shift 3
+  rm -f "$work/run.log"  # the previous run's log would match `after` at once
   "${train[@]}" --checkpoint "$work/run.ckpt" --checkpoint-every 7 "$@" >/dev/null 2>"$work/run.log" &
   local pid=$! waited=0
-  until grep -Eq "$after" "$work/run.log"; do
+  until grep -Eq "$after" "$work/run.log" 2>/dev/null; do
     sleep 0.05
     waited=$((waited + 1))
     ((waited < 1200)) || { kill -9 "$pid"; fail "no '$after' in the log within a minute"; }
