@@ -5,7 +5,8 @@
 # Writes docs/results/load.json. The busy loop is an ordinary process at the default priority that
 # never sleeps: it takes one core from the training on a 2-core machine. MVAE_THREADS overrides the
 # thread count (default: every core); MVAE_LOAD_ENV adds environment settings to the training runs
-# (e.g. "OMP_WAIT_POLICY=active" to compare wait policies).
+# (e.g. "OMP_WAIT_POLICY=active" to compare wait policies); MVAE_BIN runs that program instead of
+# building one.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${MVAE_BUILD_DIR:-$root/build/main}
@@ -15,13 +16,16 @@ pairs=${2:-2}
 threads=${MVAE_THREADS:-$(nproc)}
 out=${MVAE_LOAD_OUT:-$root/docs/results/load.json}
 [[ -f $data/train.csv ]] || { echo "load-bench: $data/train.csv not found" >&2; exit 77; }
-{
-  bash "$root/scripts/bootstrap.sh"
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-    -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF
-  cmake --build "$build" -j "$(nproc)" --target mvae_cli
-} >&2
-mvae="$build/examples/mvae"
+mvae=${MVAE_BIN:-}
+if [[ -z $mvae ]]; then
+  {
+    bash "$root/scripts/bootstrap.sh"
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+      -DMVAE_BUILD_TESTS=OFF -DMVAE_BUILD_EXAMPLES=ON -DMVAE_BUILD_BENCHMARKS=OFF -DMVAE_ENABLE_CUDA=OFF
+    cmake --build "$build" -j "$(nproc)" --target mvae_cli
+  } >&2
+  mvae="$build/examples/mvae"
+fi
 logs=$(mktemp -d)
 busy_pid=""
 trap '[[ -n $busy_pid ]] && kill "$busy_pid" 2>/dev/null; rm -rf "$logs"' EXIT

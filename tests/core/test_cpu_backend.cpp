@@ -168,6 +168,29 @@ TEMPLATE_TEST_CASE("reductions and random fills do not depend on the thread coun
     REQUIRE(std::equal(c1.data(), c1.data() + c1.size(), c2.data()));
 }
 
+TEMPLATE_TEST_CASE("a GEMM split across threads gives the same bits with any thread count", "[backend][cpu][gemm][determinism]",
+                   float, double) {
+    using S = TestType;
+    // Eigen's own product (MVAE_CPU_GEMM=Eigen) chooses its blocking by the thread count.
+    if (!mvae::detail::cpu_gemm_uses_blas) return;
+    const mvae::Backend<Cpu> be;
+    const mvae_test::ThreadGuard guard;
+    // Both split directions (rows of op(A), columns of op(B)), both large enough to be split.
+    for (const auto& [m, n, k] : {std::tuple<index_t, index_t, index_t>{1000, 96, 64}, {96, 1500, 80}}) {
+        const auto a = random_matrix<S>(m, k, 1), b = random_matrix<S>(k, n, 2);
+        auto run = [&](int threads) {
+            mvae::set_num_threads(threads);
+            auto c = random_matrix<S>(m, n, 3);
+            be.gemm(Op::N, Op::N, S(1), a.cview(), b.cview(), S(0.5), c.view());
+            return c;
+        };
+        const auto c1 = run(1), c2 = run(2), c3 = run(3);
+        require_nontrivial(c1);
+        REQUIRE(std::equal(c1.data(), c1.data() + c1.size(), c2.data()));
+        REQUIRE(std::equal(c1.data(), c1.data() + c1.size(), c3.data()));
+    }
+}
+
 TEMPLATE_TEST_CASE("random fills draw element (offset + i*cols + j) of the stream", "[backend][cpu][random]", float,
                    double) {
     using S = TestType;

@@ -19,6 +19,7 @@
 #include "mvae/recommender/popularity.hpp"
 
 #include "support/temp_dir.hpp"
+#include "support/thread_guard.hpp"
 
 using mvae::Cpu;
 using mvae::index_t;
@@ -267,6 +268,24 @@ TEST_CASE("a model file whose options and parameters disagree is refused", "[mod
     f.items[0] = std::int32_t(f.n_items);  // an item id out of range
     mvae::save_mvae_model_file(dir.path() / "csr.mvae", f);
     REQUIRE_THROWS_WITH(mvae::Mvae::load(dir.path() / "csr.mvae"), Catch::Contains("train.items"));
+}
+
+TEST_CASE("training gives the same parameters with any thread count", "[model][mvae][determinism]") {
+    // What lets the thread count follow the load (docs/reliability.md): with the BLAS GEMM every
+    // kernel's result is independent of the threads. (Eigen's own product is not.)
+    if (!mvae::detail::cpu_gemm_uses_blas) return;
+    const mvae_test::ThreadGuard guard;
+    auto train = [](int threads) {
+        mvae::set_num_threads(threads);
+        mvae::MvaeOptions o = small_options();
+        o.epochs = 2;
+        mvae::Mvae model(o);
+        model.fit(world().split.train);
+        return model.snapshot();
+    };
+    const auto one = train(1), two = train(2);
+    REQUIRE(one.size() == 2);
+    REQUIRE(one == two);
 }
 
 TEST_CASE("recommend and score may be called from 8 threads at once", "[model][mvae][threads]") {

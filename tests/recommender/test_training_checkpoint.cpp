@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "mvae/data/random_split.hpp"
-#include "mvae/data/synthetic.hpp"
 #include "mvae/recommender/model_registry.hpp"
 #include "mvae/recommender/training_run.hpp"
+#include "support/synthetic_split.hpp"
 #include "support/temp_dir.hpp"
 
 using mvae::index_t;
@@ -22,22 +21,7 @@ using mvae::index_t;
 namespace {
 
 const mvae::SplitData& split() {
-    static const mvae::SplitData s = [] {
-        mvae::SyntheticConfig c;
-        c.n_users = 240;
-        c.n_items = 100;
-        c.exposures_per_user = 25;
-        c.seed = 11;
-        const auto world = mvae::generate_synthetic(c);
-        mvae::RandomSplitOptions o;
-        o.test_fraction = 0.2;
-        o.seed = 1;
-        mvae::SplitData outer = mvae::random_split(world.clicks, o);
-        o.test_fraction = 0.1;
-        o.seed = 2;
-        mvae::SplitData inner = mvae::random_split(outer.train, o);
-        return mvae::SplitData{outer.train, inner.test, outer.test};
-    }();
+    static const mvae::SplitData s = mvae_test::synthetic_jca_split(240, 100, 25, 11);
     return s;
 }
 

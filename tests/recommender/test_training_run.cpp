@@ -7,34 +7,18 @@
 #include <string>
 #include <vector>
 
-#include "mvae/data/random_split.hpp"
 #include "mvae/data/set_difference.hpp"
-#include "mvae/data/synthetic.hpp"
 #include "mvae/recommender/model_registry.hpp"
 #include "mvae/recommender/training_run.hpp"
+
+#include "support/synthetic_split.hpp"
 
 using mvae::index_t;
 
 namespace {
 
-// A JCA-shaped split: vali.csv's pairs are inside train, as in the paper's folders.
 const mvae::SplitData& split() {
-    static const mvae::SplitData s = [] {
-        mvae::SyntheticConfig c;
-        c.n_users = 300;
-        c.n_items = 120;
-        c.exposures_per_user = 30;
-        c.seed = 5;
-        const auto world = mvae::generate_synthetic(c);
-        mvae::RandomSplitOptions o;
-        o.test_fraction = 0.2;
-        o.seed = 1;
-        mvae::SplitData outer = mvae::random_split(world.clicks, o);
-        o.test_fraction = 0.1;
-        o.seed = 2;
-        mvae::SplitData inner = mvae::random_split(outer.train, o);
-        return mvae::SplitData{outer.train, inner.test, outer.test};
-    }();
+    static const mvae::SplitData s = mvae_test::synthetic_jca_split(300, 120, 30, 5);
     return s;
 }
 

@@ -296,23 +296,28 @@ private:
         return acc;
     }
 
-    /// The BLAS GEMM with C split into one block per thread along its longer side (rows of op(A)
-    /// or columns of op(B)): each thread runs a single-threaded BLAS call on its block. Small
-    /// products run on the calling thread. The split depends on the thread count only.
+    /// The BLAS GEMM with C split into blocks along its longer side (rows of op(A) or columns of
+    /// op(B)), each a single-threaded BLAS call, handed to the threads dynamically. Small products
+    /// run on the calling thread. The blocks depend on the shape only, never on the thread count,
+    /// so the product is the same bits with any number of threads; and there are several per
+    /// thread, so a thread slowed by another process's load (a shared core) takes fewer of them
+    /// instead of holding the others at the end of the region (docs/reliability.md, under load).
     template <Real S>
     static void blas_gemm_parallel(Op op_a, Op op_b, index_t m, index_t n, index_t k, S alpha, MView<const S> a,
                                    MView<const S> b, S beta, MView<S> c) {
         const bool ta = op_a == Op::T, tb = op_b == Op::T;
-        const index_t parts = std::min<index_t>(num_threads(), std::max(m, n) / 64);
+        constexpr index_t align = 16;        // block edges on 64-byte boundaries of C's rows
+        constexpr index_t min_block = 128;   // narrower blocks lose BLAS efficiency
+        constexpr index_t max_parts = 32;    // enough for dynamic balance on a few cores
+        const bool split_rows = m >= n;
+        const index_t extent = split_rows ? m : n;
+        const index_t parts = std::min<index_t>(max_parts, extent / min_block);
         if (parts <= 1 || double(m) * double(n) * double(k) < double(1 << 21)) {
             detail::blas_gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
             return;
         }
-        constexpr index_t align = 16;  // block edges on 64-byte boundaries of C's rows
-        const bool split_rows = m >= n;
-        const index_t extent = split_rows ? m : n;
         const index_t step = (extent / parts + align - 1) / align * align;
-        parallel_for(0, parts, [&](index_t p) {
+        parallel_for_dynamic(0, (extent + step - 1) / step, 1, [&](index_t p) {
             const index_t first = p * step;
             const index_t count = std::min(extent, first + step) - first;
             if (count <= 0) return;
