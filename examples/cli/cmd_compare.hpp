@@ -56,6 +56,12 @@ inline json comparison_json(const mvae::ComparisonResult& r) {
                     jr["epochs"] = run.selection->epochs;
                     jr["validation_ndcg"] = run.selection->validation_ndcg;
                     jr["validation_curve"] = {{"epochs", run.selection->tried}, {"ndcg", run.selection->curve}};
+                    if (!run.selection->part_epochs.empty()) {
+                        jr["part_epochs"] = run.selection->part_epochs;
+                        jr["part_validation_curves"] = run.selection->part_curves;
+                    }
+                    if (run.selection->mix)
+                        jr["mix"] = {{"alpha", run.selection->mix->alpha}, {"fusion", mvae::to_string(run.selection->mix->fusion)}};
                 }
                 jr["seconds"] = run.seconds;
                 for (std::size_t p = 0; p < task.protocols.size(); ++p) jr["metrics"][task.protocols[p]] = to_json(run.metrics[p]);

@@ -85,7 +85,7 @@ inline void run_train(const TrainArgs& args) {
     while (!settings_line.empty() && settings_line.back() == ' ') settings_line.pop_back();
     std::fprintf(stderr, "model: %s (%s), set-up %.1f s\ntest metrics (%s):\n", args.model.c_str(), settings_line.c_str(),
                  out.prepare_seconds,
-                 out.retrained       ? "retrained on all of train for the epochs chosen on validation"
+                 out.retrained       ? "retrained on all of train for the epochs (and fusion) chosen on validation"
                  : out.selected      ? "epoch chosen on validation"
                  : out.history.empty() ? "fitted on all of train"
                                        : "last epoch");
@@ -123,6 +123,10 @@ inline void add_train_command(CLI::App& app) {
                   "Train on train minus vali, keep the epoch with the best validation NDCG@10");
     cmd->add_flag("--retrain-full", args->protocol.retrain_full,
                   "With --select-on-validation: retrain on all of train.csv for the chosen epochs; report and save it");
+    cmd->add_flag("--joint-epochs{false}", args->protocol.select_parts,
+                  "With --select-on-validation: one epoch count for both VAEs (default: each its own, independent schedule)");
+    cmd->add_flag("--fixed-mix{false}", args->protocol.choose_mix,
+                  "With --select-on-validation: keep --alpha and --fusion (default: chosen on validation)");
     cmd->add_option("--k", args->k, "Cut-offs K of the metrics, comma-separated")->capture_default_str();
     cmd->add_option("--metrics-json", args->metrics_json, "Also write the test metrics JSON to this file");
     cmd->add_option("--history-json", args->history_json, "Write per-epoch losses, evaluations and timings here");

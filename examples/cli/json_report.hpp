@@ -51,10 +51,16 @@ template <class T>
         for (const auto& [name, value] : r.log.values) e[name] = value;
         if (r.test) e["test"] = to_json(*r.test);
         if (r.validation) e["validation"] = to_json(*r.validation);
+        if (!r.part_validation.empty()) e["part_validation_ndcg"] = r.part_validation;
         epochs.push_back(std::move(e));
     }
+    json mix;
+    if (o.mix) mix = json{{"alpha", o.mix->alpha}, {"fusion", mvae::to_string(o.mix->fusion)}};
     return json{{"data", data}, {"model", model}, {"options", o.model->describe()}, {"selected_on_validation", selecting},
-                {"selected_epoch", o.selected_epoch > 0 ? json(o.selected_epoch) : json()}, {"validation", to_json(o.validation)},
+                {"selected_epoch", o.selected_epoch > 0 ? json(o.selected_epoch) : json()},
+                {"part_epochs", o.part_epochs.empty() ? json() : json(o.part_epochs)}, {"mix", mix},
+                {"selected_validation_ndcg", o.selected_epoch > 0 ? json(o.selected_validation) : json()},
+                {"validation", to_json(o.validation)},
                 {"test_selected", to_json(o.selected)}, {"test_retrained_full", to_json(o.retrained)},
                 {"test_last_epoch", to_json(o.last)}, {"train_seconds", o.train_seconds}, {"total_seconds", o.total_seconds},
                 {"peak_rss_mib", mvae::peak_resident_mib()}, {"threads", mvae::num_threads()}, {"epochs", epochs}};

@@ -3,6 +3,8 @@
 // model whose validation curve is known.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <any>
 #include <cmath>
 #include <vector>
 
@@ -103,6 +105,46 @@ TEST_CASE("select_epochs finds the epoch a known validation curve peaks at", "[e
     REQUIRE(mvae::select_epochs(again, split.train, split.test, grid).tried == std::vector<index_t>{5, 10, 15, 20});
     grid.every = 0;
     REQUIRE_THROWS_WITH(mvae::select_epochs(again, split.train, split.test, grid), Catch::Contains("every"));
+}
+
+TEST_CASE("select_epochs chooses each part's epochs and the fusion; train_selected refits each part to its count",
+          "[eval][selection][fusion]") {
+    mvae::RandomSplitOptions o;
+    o.seed = 4;
+    const mvae::SplitData split = mvae::random_split(small_matrix(), o);
+    const auto entry = mvae::builtin_models().find("mvae");
+    const mvae::ModelSettings settings{.options = {{"batch_size", "32"}, {"hidden", "16"}, {"latent", "4"}, {"rank", "6"},
+                                                   {"learning_rate", "0.01"}}};
+    mvae::EpochSelectionOptions grid;
+    grid.max_epochs = 8;
+    grid.every = 1;
+    auto model = entry.make(settings);
+    const mvae::EpochSelection s = mvae::select_epochs(*model, split.train, split.test, grid);
+    REQUIRE(s.part_epochs.size() == 2);
+    REQUIRE(s.part_curves.size() == 2);
+    for (std::size_t p = 0; p < 2; ++p) {
+        const auto& c = s.part_curves[p];
+        REQUIRE(c.size() == s.tried.size());
+        const auto first_best = std::max_element(c.begin(), c.end()) - c.begin();
+        REQUIRE(s.part_epochs[p] == s.tried[std::size_t(first_best)]);
+    }
+    REQUIRE(s.epochs == std::max(s.part_epochs[0], s.part_epochs[1]));
+    // The model is left as selected, scoring what the selection reports.
+    REQUIRE(s.mix.has_value());
+    REQUIRE(model->mix() == s.mix);
+    REQUIRE(model->evaluate(split.train, split.test, {.ks = {10}}).ndcg[0] == s.validation_ndcg);
+
+    auto refit = entry.make(settings);
+    refit->start(split.train);
+    mvae::train_selected(*refit, s);
+    REQUIRE(refit->mix() == s.mix);
+    const auto parameters = [](const mvae::Recommender& m) { return std::any_cast<std::vector<std::vector<float>>>(m.snapshot()); };
+    for (std::size_t p = 0; p < 2; ++p) {
+        auto alone = entry.make(settings);
+        alone->start(split.train);
+        alone->train_epochs(s.part_epochs[p]);
+        REQUIRE(parameters(*refit)[p] == parameters(*alone)[p]);
+    }
 }
 
 TEST_CASE("registry settings are overridden by name; a wrong key or value names the model", "[model][registry]") {

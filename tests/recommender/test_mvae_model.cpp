@@ -288,6 +288,49 @@ TEST_CASE("training gives the same parameters with any thread count", "[model][m
     REQUIRE(one == two);
 }
 
+TEST_CASE("a model's fusion is set, scored and saved; a part is restored alone", "[model][mvae][fusion]") {
+    const mvae_test::TempDir dir;
+    mvae::MvaeOptions o = small_options();
+    o.epochs = 1;
+    mvae::Mvae model(o);
+    model.fit(world().split.train);
+    REQUIRE(model.parts() == 2);
+    REQUIRE(model.fuses());
+    const auto one_epoch = model.snapshot();
+    (void)model.train_epoch();
+    const auto two_epochs = model.snapshot();
+    REQUIRE(one_epoch[0] != two_epochs[0]);
+    REQUIRE(one_epoch[1] != two_epochs[1]);
+    // Part 1 (the iVAE) back at epoch 1; the uVAE stays at epoch 2.
+    model.restore_part(1, one_epoch);
+    REQUIRE(model.snapshot()[0] == two_epochs[0]);
+    REQUIRE(model.snapshot()[1] == one_epoch[1]);
+    REQUIRE_THROWS_WITH(model.restore_part(2, one_epoch), Catch::Contains("part 2"));
+
+    mvae::Matrix<float, Cpu> before(20, 400), after(20, 400);
+    model.score(10, 20, before.view());
+    model.set_mix({0.75, mvae::Fusion::ZScore});
+    REQUIRE(model.options().alpha == 0.75);
+    REQUIRE(model.options().fusion == mvae::Fusion::ZScore);
+    model.score(10, 20, after.view());
+    REQUIRE_FALSE(std::equal(before.data(), before.data() + before.size(), after.data()));
+    const auto file = dir.path() / "mixed.mvae";
+    model.save(file);
+    mvae::Mvae loaded = mvae::Mvae::load(file);
+    REQUIRE(loaded.mix() == mvae::ScoreMix{0.75, mvae::Fusion::ZScore});
+    mvae::Matrix<float, Cpu> reloaded(20, 400);
+    loaded.score(10, 20, reloaded.view());
+    REQUIRE(std::equal(after.data(), after.data() + after.size(), reloaded.data()));
+
+    // The paired schedule couples the sides: one part. One side alone fuses nothing.
+    o.schedule = mvae::Schedule::Paired;
+    REQUIRE(mvae::Mvae(o).parts() == 1);
+    o.schedule = mvae::Schedule::Independent;
+    o.sides = mvae::DualSides::UserOnly;
+    REQUIRE(mvae::Mvae(o).parts() == 1);
+    REQUIRE_FALSE(mvae::Mvae(o).fuses());
+}
+
 TEST_CASE("recommend and score may be called from 8 threads at once", "[model][mvae][threads]") {
     mvae::MvaeOptions o = small_options();
     o.epochs = 1;

@@ -63,6 +63,8 @@ TEST_CASE("run_training selects on validation, restores the best epoch and refit
     p.eval_every = 1;
     p.select_on_validation = true;
     p.retrain_full = true;
+    p.select_parts = false;  // the whole model's epochs, at its own mix (the next test: by parts)
+    p.choose_mix = false;
     const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(tiny()); }, split(), p);
     REQUIRE(out.history.size() == 4);
     for (const auto& r : out.history) REQUIRE((r.test && r.validation));
@@ -82,6 +84,87 @@ TEST_CASE("run_training selects on validation, restores the best epoch and refit
     REQUIRE(out.retrained->ndcg == by_hand->evaluate(split().train, split().test, p.eval).ndcg);
     REQUIRE(out.headline.ndcg == out.retrained->ndcg);
     REQUIRE(out.model->epochs_done() == best_epoch);
+}
+
+TEST_CASE("run_training selects each part's epochs and the fusion on validation, and refits each part to its count",
+          "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    const mvae::ModelSettings settings{
+        .options = {{"batch_size", "64"}, {"hidden", "16"}, {"latent", "4"}, {"rank", "6"}, {"seed", "2"}, {"learning_rate", "0.03"}}};
+    const auto make = [&] { return entry.make(settings); };
+    mvae::TrainingProtocol p = protocol(8);
+    p.eval_every = 1;
+    p.select_on_validation = true;
+    p.retrain_full = true;
+    std::vector<std::string> lines;
+    const mvae::TrainingOutcome out = mvae::run_training(make, split(), p, [&](const std::string& l) { lines.push_back(l); });
+
+    // Each part's epochs: the first best of its own validation curve (the part scored alone).
+    REQUIRE(out.part_epochs.size() == 2);
+    std::vector<double> best(2, -1.0);
+    std::vector<index_t> best_epoch(2, 0);
+    for (const auto& r : out.history) {
+        REQUIRE(r.part_validation.size() == 2);
+        for (std::size_t k = 0; k < 2; ++k)
+            if (r.part_validation[k] > best[k]) best[k] = r.part_validation[k], best_epoch[k] = r.log.epoch;
+    }
+    REQUIRE(out.part_epochs == best_epoch);
+    REQUIRE(out.selected_epoch == std::max(best_epoch[0], best_epoch[1]));
+    // This run's two sides peak at different epochs, so the test means something.
+    REQUIRE(best_epoch[0] != best_epoch[1]);
+
+    // The fusion: the best of the grid on validation, scored by hand on the selected model
+    // (restored here from the parts' epochs: a fresh run on train minus validation).
+    REQUIRE(out.mix.has_value());
+    const mvae::InteractionMatrix fit_part = mvae::without(split().train, split().validation);
+    auto selected = make();
+    selected->start(fit_part);
+    selected->train_epochs(best_epoch[0]);
+    const std::any at_first = selected->snapshot();
+    selected->train_epochs(std::max(best_epoch[0], best_epoch[1]) - best_epoch[0]);
+    if (best_epoch[0] < best_epoch[1]) selected->restore_part(0, at_first);
+    else selected->restore_part(1, at_first);
+    const auto validation = [&](mvae::Recommender& m, const mvae::ScoreMix& mix) {
+        m.set_mix(mix);
+        return m.evaluate(fit_part, split().validation, p.eval).ndcg.back();
+    };
+    REQUIRE(validation(*selected, {1.0, mvae::Fusion::Probability}) == best[0]);
+    REQUIRE(validation(*selected, {0.0, mvae::Fusion::Probability}) == best[1]);
+    double best_mix = validation(*selected, {0.5, mvae::Fusion::Probability});  // the model's own, first
+    for (const mvae::ScoreMix& m : p.mixes) best_mix = std::max(best_mix, validation(*selected, m));
+    REQUIRE(out.selected_validation == best_mix);
+    REQUIRE(validation(*selected, *out.mix) == best_mix);
+    REQUIRE(out.selected->ndcg == selected->evaluate(split().train, split().test, p.eval).ndcg);
+
+    // The refit: each part of the saved model is that part of a fresh model trained on all of
+    // train for the part's own count (the sides' training never reads the other side).
+    const auto parameters = [](const mvae::Recommender& m) { return std::any_cast<std::vector<std::vector<float>>>(m.snapshot()); };
+    for (std::size_t k = 0; k < 2; ++k) {
+        auto alone = make();
+        alone->start(split().train);
+        alone->train_epochs(best_epoch[k]);
+        REQUIRE(parameters(*out.model)[k] == parameters(*alone)[k]);
+    }
+    REQUIRE(out.model->mix() == out.mix);
+    REQUIRE(out.headline.ndcg == out.retrained->ndcg);
+    REQUIRE(std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("chosen fusion: ") == 0; }) !=
+            lines.end());
+}
+
+TEST_CASE("run_training selects a paired MVAE's epochs as a whole and still chooses its fusion", "[recommender][training]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    mvae::ModelSettings settings = tiny();
+    settings.options.push_back({"schedule", "paired"});
+    mvae::TrainingProtocol p = protocol(3);
+    p.eval_every = 1;
+    p.select_on_validation = true;
+    const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(settings); }, split(), p);
+    REQUIRE(out.part_epochs.empty());
+    for (const auto& r : out.history) REQUIRE(r.part_validation.empty());
+    REQUIRE(out.selected_epoch >= 1);
+    REQUIRE(out.mix.has_value());
+    REQUIRE(out.model->mix() == out.mix);
+    REQUIRE(out.selected_validation >= out.history[std::size_t(out.selected_epoch - 1)].validation->ndcg.back());
 }
 
 TEST_CASE("run_training fits a non-iterative model on train minus validation, then on train", "[recommender][training]") {

@@ -103,6 +103,50 @@ TEST_CASE("DualVAE scores are alpha-blended sigmoids of both sides, block by blo
     }
 }
 
+TEST_CASE("DualVAE's z-score fusion blends each user's standardised logits of both sides", "[model][dual][fusion]") {
+    const index_t n = 9, m = 7;
+    const auto r = pattern(n, m, 1);
+    const auto rt = transpose(r);
+    const mvae::DenseRowSource<float> users(r.cview()), items(rt.cview());
+    mvae::DualVAE<float, Cpu> model(n, m, tiny_config(mvae::DualSides::Both));
+    REQUIRE(model.mix() == mvae::ScoreMix{0.3, mvae::Fusion::Probability});
+    model.set_mix({0.6, mvae::Fusion::ZScore});
+    REQUIRE(model.config().fusion == mvae::Fusion::ZScore);
+    REQUIRE_THROWS_WITH(model.set_mix({1.5, mvae::Fusion::ZScore}), Catch::Contains("alpha") && Catch::Contains("1.5"));
+
+    mvae::Matrix<float, Cpu> ul(n, m), il(m, n);
+    model.user_vae().predict_logits(r.cview(), ul.view());
+    model.item_vae().predict_logits(rt.cview(), il.view());
+    // z of a user's logits over the items, in double.
+    auto standardised = [&](auto logit, index_t u) {
+        double mean = 0, sq = 0;
+        for (index_t i = 0; i < m; ++i) mean += logit(u, i);
+        mean /= double(m);
+        for (index_t i = 0; i < m; ++i) sq += (logit(u, i) - mean) * (logit(u, i) - mean);
+        const double inv_std = 1.0 / std::sqrt(sq / double(m));
+        std::vector<double> z(static_cast<std::size_t>(m));
+        for (index_t i = 0; i < m; ++i) z[std::size_t(i)] = (logit(u, i) - mean) * inv_std;
+        return z;
+    };
+    model.prepare_scoring(items);
+    mvae::Matrix<float, Cpu> out(3, m);
+    model.score(users, 2, 3, out.view());
+    for (index_t b = 0; b < 3; ++b) {
+        const auto zu = standardised([&](index_t u, index_t i) { return double(ul(u, i)); }, 2 + b);
+        const auto zi = standardised([&](index_t u, index_t i) { return double(il(i, u)); }, 2 + b);
+        for (index_t i = 0; i < m; ++i) {
+            const double x = 0.6 * zu[std::size_t(i)] + 0.4 * zi[std::size_t(i)];
+            REQUIRE(out(b, i) == Approx(1.0 / (1.0 + std::exp(-x))).margin(1e-5));
+        }
+    }
+    // α = 1 ranks as the uVAE alone.
+    model.set_mix({1.0, mvae::Fusion::ZScore});
+    model.score(users, 2, 3, out.view());
+    for (index_t b = 0; b < 3; ++b)
+        for (index_t i = 1; i < m; ++i)
+            REQUIRE((out(b, i) < out(b, 0)) == (ul(2 + b, i) < ul(2 + b, 0)));
+}
+
 TEST_CASE("schedules visit every row and column the expected number of times", "[training][dual]") {
     const index_t n = 23, m = 10, batch = 4;  // 6 user batches (last of 3), 3 item batches (last of 2)
     const auto r = pattern(n, m, 1);

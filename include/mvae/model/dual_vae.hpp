@@ -1,7 +1,8 @@
 // mvae/model/dual_vae.hpp — the user-side and the item-side VAE of MVAE, and their combined scores.
 //
 // The uVAE reconstructs rows of R′ (a user's row over all items), the iVAE columns of R′ (an item's
-// row of R′ᵀ over all users). Scores are R̂ = α · σ(uVAE) + (1 − α) · σ(iVAE)ᵀ (Eq. 7) with z = μ.
+// row of R′ᵀ over all users). Scores are R̂ = α · σ(uVAE) + (1 − α) · σ(iVAE)ᵀ (Eq. 7) with z = μ,
+// or the z-score fusion of model/fusion.hpp.
 // Scoring never forms the users × items matrix: a block of users gets the uVAE's rows directly,
 // and the iVAE's columns for those users from the item side's last hidden layer (items × hidden,
 // computed once per model state by prepare_scoring) times the matching columns of its output layer.
@@ -14,6 +15,7 @@
 #include "mvae/backend/backend.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
+#include "mvae/model/fusion.hpp"
 #include "mvae/model/variational_autoencoder.hpp"
 #include "mvae/data/row_source.hpp"
 
@@ -29,6 +31,32 @@ struct BlendSigmoids {
     MVAE_HOST_DEVICE S operator()(S user_logit, S item_logit) const noexcept {
         return alpha * stable_sigmoid(user_logit) + (S(1) - alpha) * stable_sigmoid(item_logit);
     }
+};
+
+/// x ↦ c · x.
+template <Real S>
+struct ScaledBy {
+    S c;
+    MVAE_HOST_DEVICE S operator()(S x) const noexcept { return c * x; }
+};
+
+template <Real S>
+struct SubtractValues {
+    MVAE_HOST_DEVICE S operator()(S a, S b) const noexcept { return a - b; }
+};
+
+/// A row's sum of squared deviations s over n entries ↦ 1/√(s/n), and 0 for a constant row.
+template <Real S>
+struct InverseStd {
+    S n;
+    MVAE_HOST_DEVICE S operator()(S s) const noexcept { return s > S(0) ? S(1) / std::sqrt(s / n) : S(0); }
+};
+
+/// σ(α zu + (1 − α) zi) of two standardised logits.
+template <Real S>
+struct BlendStandardised {
+    S alpha;
+    MVAE_HOST_DEVICE S operator()(S zu, S zi) const noexcept { return stable_sigmoid(alpha * zu + (S(1) - alpha) * zi); }
 };
 
 }  // namespace detail
@@ -50,6 +78,7 @@ struct DualVaeConfig {
     VaeConfig user;           ///< the uVAE; input_dim = #items
     VaeConfig item;           ///< the iVAE; input_dim = #users
     double alpha = 0.5;       ///< weight of the uVAE in the scores, in [0, 1] (used when both sides exist)
+    Fusion fusion = Fusion::Probability;  ///< how the two sides' scores are fused (model/fusion.hpp)
     DualSides sides = DualSides::Both;
 
     void validate() const {
@@ -127,6 +156,15 @@ public:
     /// Marks the item-side cache stale (after a training step).
     void invalidate_scoring() noexcept { prepared_ = false; }
 
+    /// The weight of the uVAE and the fusion rule of score().
+    [[nodiscard]] ScoreMix mix() const noexcept { return {config_.alpha, config_.fusion}; }
+    /// Sets them; the item-side cache stays valid (it does not depend on the mix).
+    void set_mix(const ScoreMix& mix) {
+        mix.validate();
+        config_.alpha = mix.alpha;
+        config_.fusion = mix.fusion;
+    }
+
     /**
      * out (count × n_items) ← R̂ for users [first_user, first_user + count): α · σ(uVAE(rows)) +
      * (1 − α) · σ(iVAE)ᵀ, or one side alone. `user_rows` gives the uVAE's input rows (R′).
@@ -157,10 +195,28 @@ public:
         }
         user_logits_.resize(count, n_items_);
         user_->predict_logits(user_input_.cview(), user_logits_.view());
+        if (config_.fusion == Fusion::ZScore) {
+            standardise_rows(user_logits_.view());
+            standardise_rows(out);
+            backend_.map(out, detail::BlendStandardised<S>{S(config_.alpha)}, ConstView(user_logits_.view()), ConstView(out));
+            return;
+        }
         backend_.map(out, detail::BlendSigmoids<S>{S(config_.alpha)}, ConstView(user_logits_.view()), ConstView(out));
     }
 
 private:
+    // Each row of x ← (x − its mean) / its standard deviation (two passes: the centred squares).
+    void standardise_rows(View x) {
+        const index_t n = x.cols();
+        row_stats_.resize(x.rows());
+        const auto stats = row_stats_.view();
+        backend_.reduce_rows(stats, detail::ScaledBy<S>{S(1) / S(n)}, ConstView(x));
+        backend_.map_broadcast_col(x, detail::SubtractValues<S>{}, ConstView(x), VectorView<const S, D>(stats));
+        backend_.reduce_rows(stats, detail::SquareOf<S>{}, ConstView(x));
+        backend_.map(stats, detail::InverseStd<S>{S(n)}, VectorView<const S, D>(stats));
+        backend_.map_broadcast_col(x, detail::MultiplyValues<S>{}, ConstView(x), VectorView<const S, D>(stats));
+    }
+
     template <class Opt>
     static auto& side(Opt& vae, const char* which) {
         require_argument(vae.has_value(), "DualVAE: this model has no ", which, " side");
@@ -176,6 +232,7 @@ private:
     bool prepared_ = false;
     Matrix<S, D> item_hidden_;
     Matrix<S, D> user_input_, user_logits_;
+    Vector<S, D> row_stats_;
     std::vector<index_t> ids_;
 };
 

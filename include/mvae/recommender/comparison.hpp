@@ -249,7 +249,7 @@ struct ComparisonResult {
                     });
                     model = entry.make(settings);  // a fresh model on all training data
                     model->start(task.train);
-                    model->train_epochs(run.selection->epochs);
+                    train_selected(*model, *run.selection);
                 } else {
                     model->start(task.train);
                 }

@@ -128,6 +128,43 @@ public:
         scoring_ready_ = false;
     }
 
+    /**
+     * The parts whose epochs are selected separately (run_training): 2 when the model has both
+     * VAEs under the independent schedule, where each side's training never reads the other's
+     * (its own batches, masks, noise and optimiser), so side k after e epochs of a joint run is
+     * side k trained alone for e epochs. 1 otherwise: under the paired schedule the sides take
+     * turns block by block (and share JoVA's hinge), so they are selected together.
+     */
+    [[nodiscard]] index_t parts() const noexcept {
+        return options_.sides == DualSides::Both && options_.schedule == Schedule::Independent ? 2 : 1;
+    }
+
+    /// Puts back part `part`'s parameters (0: the uVAE, 1: the iVAE) from a snapshot() of the
+    /// whole model, leaving the other part as it is.
+    void restore_part(index_t part, const std::vector<std::vector<S>>& snap) {
+        const auto vaes = sides();
+        require_argument(part >= 0 && part < parts(), "MvaeModel::restore_part: part ", part, " of a model with ", parts());
+        require_shape(snap.size() == vaes.size(), "MvaeModel::restore_part: snapshot of ", snap.size(),
+                      " VAEs for a model with ", vaes.size());
+        auto& p = const_cast<Vae*>(vaes[std::size_t(part)])->parameters();
+        require_shape(index_t(snap[std::size_t(part)].size()) == p.size(), "MvaeModel::restore_part: ",
+                      snap[std::size_t(part)].size(), " parameters for a VAE with ", p.size());
+        vaes[std::size_t(part)]->backend().upload(snap[std::size_t(part)].data(), p.values());
+        scoring_ready_ = false;
+    }
+
+    /// Whether the scores fuse two VAEs (options().sides is both).
+    [[nodiscard]] bool fuses() const noexcept { return options_.sides == DualSides::Both; }
+    /// The uVAE's weight and the fusion of the scores (options().alpha and options().fusion).
+    [[nodiscard]] ScoreMix mix() const noexcept { return {options_.alpha, options_.fusion}; }
+    /// Sets them, for scoring from now on and for save(). Cheap: no cache is recomputed.
+    void set_mix(const ScoreMix& mix) {
+        mix.validate();
+        options_.alpha = mix.alpha;
+        options_.fusion = mix.fusion;
+        if (model_) model_->set_mix(mix);
+    }
+
     /// Completes `train` (the slow part before the first epoch), builds both VAEs and their
     /// trainer, and initialises the output biases. Keeps a copy of `train`.
     void prepare(const InteractionMatrix& train) {

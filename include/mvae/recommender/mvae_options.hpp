@@ -59,6 +59,7 @@ struct MvaeOptions {
     // --- model ---
     DualSides sides = DualSides::Both;
     double alpha = 0.5;
+    Fusion fusion = Fusion::Probability;  ///< how the sides' scores are fused (model/fusion.hpp)
     VaeConfig vae;                   ///< both sides' shape and loss (input_dim is set from the data)
     ReconstructionTarget target = ReconstructionTarget::Completed;
 
@@ -115,6 +116,7 @@ struct MvaeOptions {
         c.item = vae;
         c.item.seed = vae.seed + 1;  // the two sides start from different weights
         c.alpha = alpha;
+        c.fusion = fusion;
         c.sides = sides;
         return c;
     }
@@ -197,6 +199,8 @@ namespace detail {
             .choice("sides", "", [](auto& o) -> auto& { return o.sides; }, parse_sides, name_of,
                     "Which VAEs: mvae (both), uvae, ivae")
             .number("alpha", "alpha", [](auto& o) -> auto& { return o.alpha; }, "Weight of the uVAE in the scores, in [0, 1]")
+            .choice("fusion", "fusion", [](auto& o) -> auto& { return o.fusion; }, parse_fusion, name_of,
+                    "How the sides' scores are fused: probability (Eq. 7) or zscore (per-user standardised logits)")
             .number("hidden1", "", [](auto& o) -> auto& { return o.vae.hidden1; }, "Width of the outer hidden layers")
             .number("hidden2", "", [](auto& o) -> auto& { return o.vae.hidden2; }, "Width of the inner hidden layers")
             .alias("hidden", "hidden", [](O& o, std::string_view v) {

@@ -19,6 +19,7 @@
 #include <concepts>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -31,6 +32,7 @@
 #include "mvae/eval/device_ranking.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/io/model_file.hpp"
+#include "mvae/model/fusion.hpp"
 
 namespace mvae {
 
@@ -79,6 +81,21 @@ public:
     virtual void restore(const std::any& /*snapshot*/) {
         throw ArgumentError("Recommender::restore: this model does not take snapshots");
     }
+    /// The parts whose epochs can be selected separately (MvaeModel::parts: the uVAE and the iVAE
+    /// under the independent schedule); 1 for a model trained as one.
+    [[nodiscard]] virtual index_t parts() const { return 1; }
+    /// Puts back one part's parameters from a snapshot() of the whole model.
+    virtual void restore_part(index_t /*part*/, const std::any& /*snapshot*/) {
+        throw ArgumentError("Recommender::restore_part: this model has no separately selectable parts");
+    }
+    /// How the scores of the model's two parts are fused (MVAE, JoVA: the uVAE's and the iVAE's),
+    /// whether or not their epochs are selected separately; empty for a model of one part.
+    [[nodiscard]] virtual std::optional<ScoreMix> mix() const { return std::nullopt; }
+    /// Sets how the parts' scores are fused (also for save()). Throws ArgumentError when mix() is empty.
+    virtual void set_mix(const ScoreMix& /*mix*/) {
+        throw ArgumentError("Recommender::set_mix: this model does not fuse parts");
+    }
+
     /// Saves the trained model. Throws ArgumentError when the model has no file format.
     virtual void save(const std::filesystem::path& file) const {
         throw ArgumentError(detail::error_message("this model cannot be saved (to ", file.string(), ")"));
@@ -207,6 +224,30 @@ public:
         } else {
             Recommender::restore(snapshot);
         }
+    }
+    [[nodiscard]] index_t parts() const override {
+        if constexpr (requires { model_.parts(); }) return index_t(model_.parts());
+        else return 1;
+    }
+    void restore_part(index_t part, const std::any& snapshot) override {
+        if constexpr (requires { model_.restore_part(part, model_.snapshot()); }) {
+            using Snapshot = decltype(model_.snapshot());
+            const auto* s = std::any_cast<Snapshot>(&snapshot);
+            require_argument(s != nullptr, "Recommender::restore_part: not a snapshot of this model");
+            model_.restore_part(part, *s);
+        } else {
+            Recommender::restore_part(part, snapshot);
+        }
+    }
+    [[nodiscard]] std::optional<ScoreMix> mix() const override {
+        if constexpr (requires { { model_.mix() } -> std::convertible_to<ScoreMix>; model_.fuses(); }) {
+            if (model_.fuses()) return model_.mix();
+        }
+        return std::nullopt;
+    }
+    void set_mix(const ScoreMix& mix) override {
+        if constexpr (requires { model_.set_mix(mix); }) model_.set_mix(mix);
+        else Recommender::set_mix(mix);
     }
     void save(const std::filesystem::path& file) const override {
         if constexpr (requires { model_.save(file); }) model_.save(file);

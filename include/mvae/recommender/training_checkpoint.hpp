@@ -22,6 +22,7 @@
 #include "mvae/eval/metrics.hpp"
 #include "mvae/io/checksum.hpp"
 #include "mvae/io/model_file.hpp"
+#include "mvae/model/fusion.hpp"
 #include "mvae/recommender/recommender.hpp"
 
 namespace mvae {
@@ -33,6 +34,16 @@ struct EpochRecord {
     EpochLog log;
     std::optional<EvalReport> test;        ///< recorded for curves, never used for a choice
     std::optional<EvalReport> validation;  ///< under select_on_validation
+    std::vector<double> part_validation;   ///< each part's validation NDCG@select_k alone (models with parts)
+};
+
+/// One part's selection so far (models with Recommender::parts() > 1).
+struct PartSelection {
+    double best = -1;   ///< its best validation NDCG@select_k, scored alone (-1: none yet)
+    index_t epoch = 0;  ///< the epoch of that best
+    /// The whole model at that epoch (train phase), or at the part's epoch of the refit (retrain
+    /// phase; empty until the refit gets there).
+    std::any snapshot;
 };
 
 /// Where a training run is, as a checkpoint keeps it.
@@ -47,6 +58,8 @@ struct TrainingRunState {
     std::vector<EpochRecord> history;
     std::optional<EvalReport> last, selected;  ///< known in the retrain phase
     std::any best_snapshot;                    ///< the model at the best epoch (train phase)
+    std::vector<PartSelection> parts;          ///< per part, when parts are selected separately
+    std::optional<ScoreMix> mix;               ///< the fusion chosen at the end of the train phase
 };
 
 namespace detail {
@@ -185,6 +198,8 @@ inline void write_run_state(ModelWriter& w, const TrainingRunState& s, const std
         for (const auto& [name, value] : r.log.values) history += " " + name + " ", detail::put_number(history, value);
         detail::put_optional_report(history, r.test);
         detail::put_optional_report(history, r.validation);
+        history += " " + std::to_string(r.part_validation.size());
+        for (const double v : r.part_validation) history += " ", detail::put_number(history, v);
     }
     w.add_text("run.history", history);
     std::string reports;
@@ -192,6 +207,16 @@ inline void write_run_state(ModelWriter& w, const TrainingRunState& s, const std
     detail::put_optional_report(reports, s.selected);
     w.add_text("run.reports", reports);
     if (s.best_snapshot.has_value()) model.write_snapshot(w, "run.best_snapshot", s.best_snapshot);
+    std::string parts = std::to_string(s.parts.size());
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+        parts += " ", detail::put_number(parts, s.parts[p].best);
+        parts += " " + std::to_string(s.parts[p].epoch) + (s.parts[p].snapshot.has_value() ? " +" : " -");
+        if (s.parts[p].snapshot.has_value()) model.write_snapshot(w, "run.part" + std::to_string(p), s.parts[p].snapshot);
+    }
+    w.add_text("run.parts", parts);
+    std::string mix = "-";
+    if (s.mix) mix = "+ " + std::string(to_string(s.mix->fusion)) + " ", detail::put_number(mix, s.mix->alpha);
+    w.add_text("run.mix", mix);
 }
 
 /**
@@ -226,6 +251,8 @@ inline void write_run_state(ModelWriter& w, const TrainingRunState& s, const std
         for (auto& [name, value] : e.log.values) name = history.word(), value = history.number();
         e.test = detail::take_optional_report(history);
         e.validation = detail::take_optional_report(history);
+        e.part_validation.resize(history.count(2));
+        for (double& v : e.part_validation) v = history.number();
     }
     if (!history.done()) history.fail("has trailing text");
     detail::TokenReader reports(r.text("run.reports"), source, "run.reports");
@@ -233,6 +260,32 @@ inline void write_run_state(ModelWriter& w, const TrainingRunState& s, const std
     s.selected = detail::take_optional_report(reports);
     if (!reports.done()) reports.fail("has trailing text");
     if (r.has("run.best_snapshot.0")) s.best_snapshot = model.read_snapshot(r, "run.best_snapshot");
+    detail::TokenReader parts(r.text("run.parts"), source, "run.parts");
+    s.parts.resize(parts.count(2));
+    for (std::size_t p = 0; p < s.parts.size(); ++p) {
+        s.parts[p].best = parts.number();
+        s.parts[p].epoch = index_t(parts.integer());
+        if (s.parts[p].epoch < 0) parts.fail("a part's epoch is negative");
+        const std::string mark = parts.word();
+        if (mark != "+" && mark != "-") parts.fail("expected '+' or '-', found '" + mark + "'");
+        if (mark == "+") s.parts[p].snapshot = model.read_snapshot(r, "run.part" + std::to_string(p));
+    }
+    if (!parts.done()) parts.fail("has trailing text");
+    detail::TokenReader mix(r.text("run.mix"), source, "run.mix");
+    if (const std::string mark = mix.word(); mark == "+") {
+        ScoreMix m;
+        try {
+            m.fusion = parse_fusion(mix.word());
+        } catch (const ArgumentError& e) {
+            mix.fail(e.what());
+        }
+        m.alpha = mix.number();
+        if (!(m.alpha >= 0 && m.alpha <= 1)) mix.fail("alpha is not in [0, 1]");
+        s.mix = m;
+    } else if (mark != "-") {
+        mix.fail("expected '+' or '-', found '" + mark + "'");
+    }
+    if (!mix.done()) mix.fail("has trailing text");
     return s;
 }
 

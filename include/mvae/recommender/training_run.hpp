@@ -8,8 +8,16 @@
 // is then trained on all of train for that many epochs, and its metrics are the headline. A
 // non-iterative model is fitted on train minus validation for the validation figure, then on all
 // of train for the test.
+//
+// A model of two separately selectable parts (Recommender::parts(): MVAE's uVAE and iVAE under the
+// independent schedule) has each part's epochs selected on its own validation NDCG (the part
+// scored alone), and each part restored from its own best epoch; a refit trains both and keeps
+// each part at its own count. A model that fuses two parts (Recommender::mix()) then has the
+// fusion (α and rule) chosen on validation from TrainingProtocol::mixes. Both only with
+// select_on_validation, so no choice ever looks at the test split.
 #pragma once
 
+#include <algorithm>
 #include <any>
 #include <atomic>
 #include <chrono>
@@ -26,6 +34,8 @@
 #include "mvae/data/split_data.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/io/model_file.hpp"
+#include "mvae/model/fusion.hpp"
+#include "mvae/recommender/epoch_selection.hpp"
 #include "mvae/recommender/recommender.hpp"
 #include "mvae/recommender/training_checkpoint.hpp"
 
@@ -39,12 +49,17 @@ struct TrainingProtocol {
     bool retrain_full = false;        ///< with select_on_validation: refit on all of train
     EvalOptions eval;                 ///< cut-offs of the reported metrics
     index_t select_k = 10;            ///< select on validation NDCG@select_k (one of eval.ks, else the last)
+    bool select_parts = true;         ///< with selection: each part of a model with parts() > 1 its own epochs
+    bool choose_mix = true;           ///< with selection: the fusion of a model with mix() chosen among `mixes`
+    /// The fusions tried (after the model's own, which wins ties).
+    std::vector<ScoreMix> mixes = default_score_mixes();
 
     void validate() const {
         require_argument(epochs >= 0, "TrainingProtocol::epochs must be >= 0, got ", epochs);
         require_argument(eval_every >= 0, "TrainingProtocol::eval_every must be >= 0, got ", eval_every);
         require_argument(!retrain_full || select_on_validation, "retrain_full needs select_on_validation");
         validate_eval_options(eval);
+        for (const ScoreMix& m : mixes) m.validate();
     }
 };
 
@@ -55,8 +70,10 @@ struct TrainingOutcome {
     std::optional<EvalReport> selected;    ///< test metrics of the restored best epoch
     std::optional<EvalReport> retrained;   ///< test metrics of the refit on all of train
     std::optional<EvalReport> validation;  ///< a non-iterative model's validation metrics
-    index_t selected_epoch = 0;            ///< 0 when nothing was selected
-    double selected_validation = 0;        ///< validation NDCG@select_k of the selected epoch
+    index_t selected_epoch = 0;            ///< 0 when nothing was selected (with parts: the larger count)
+    double selected_validation = 0;        ///< validation NDCG@select_k of the selected model (and mix)
+    std::vector<index_t> part_epochs;      ///< each part's selected epochs (models with parts() > 1)
+    std::optional<ScoreMix> mix;           ///< the fusion chosen on validation (models with mix())
     double prepare_seconds = 0;            ///< start() of the first model (completion, set-up)
     double train_seconds = 0;              ///< the epochs of the first model
     double total_seconds = 0;
@@ -135,9 +152,16 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
 
     using Phase = TrainingRunState::Phase;
     TrainingRunState state;
+    std::string mixes_text;
+    for (const ScoreMix& m : protocol.mixes) mixes_text += detail::error_message(mixes_text.empty() ? "" : ",", to_string(m.fusion), ":", m.alpha);
     const std::string protocol_text = detail::error_message(
         "epochs=", protocol.epochs, " eval_every=", protocol.eval_every, " select_on_validation=", selecting,
-        " retrain_full=", protocol.retrain_full, " select_k=", protocol.select_k, " ks=", detail::join_ks(protocol.eval.ks));
+        " retrain_full=", protocol.retrain_full, " select_k=", protocol.select_k, " ks=", detail::join_ks(protocol.eval.ks),
+        " select_parts=", protocol.select_parts, " choose_mix=", protocol.choose_mix, " mixes=", mixes_text);
+    // Each part's epochs selected on its own, and the fusion chosen: see the file comment.
+    const bool by_parts = selecting && protocol.select_parts && model->parts() > 1 && model->mix().has_value();
+    const bool mixing = selecting && protocol.choose_mix && model->mix().has_value();
+
     const std::string data_text = checkpointing ? split_fingerprint(data) : std::string();
     // The checkpoint of `m` after state.epoch epochs of the phase.
     const auto write_checkpoint = [&](const Recommender& m) {
@@ -206,7 +230,7 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
     if (state.phase == Phase::Train) {
         if (!resume && after_epoch(*model)) return stopped_outcome(std::move(model));
         for (index_t e = state.epoch + 1; e <= protocol.epochs; ++e) {
-            EpochRecord record{model->train_epoch(), std::nullopt, std::nullopt};
+            EpochRecord record{model->train_epoch(), std::nullopt, std::nullopt, {}};
             state.train_seconds += record.log.seconds;
             std::string line = detail::error_message("epoch ", e, "/", protocol.epochs);
             for (const auto& [name, value] : record.log.values) line += detail::error_message("  ", name, " ", value);
@@ -217,7 +241,19 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
                     record.validation = model->evaluate(fit_matrix, data.validation, protocol.eval);
                     const double v = record.validation->ndcg[at_k];
                     line += detail::error_message("  validation NDCG@", protocol.eval.ks[at_k], " ", v);
-                    if (v > state.best) {
+                    if (by_parts) {  // each part scored alone, its best epoch kept in a snapshot
+                        record.part_validation = part_validation_ndcg(*model, fit_matrix, data.validation, protocol.eval, at_k);
+                        state.parts.resize(record.part_validation.size());
+                        std::any snapshot;
+                        for (std::size_t p = 0; p < state.parts.size(); ++p) {
+                            const double vp = record.part_validation[p];
+                            line += detail::error_message("  part ", p, " ", vp);
+                            if (vp > state.parts[p].best) {
+                                if (!snapshot.has_value()) snapshot = model->snapshot();
+                                state.parts[p] = {vp, e, snapshot};
+                            }
+                        }
+                    } else if (v > state.best) {
                         state.best = v;
                         state.selected_epoch = e;
                         state.selected_validation = v;
@@ -233,12 +269,32 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
             if (after_epoch(*model)) return stopped_outcome(std::move(model));
         }
         state.last = model->evaluate(data.train, data.test, protocol.eval);
+        if (by_parts && !state.parts.empty() && state.parts[0].snapshot.has_value()) {
+            model->restore(state.parts[0].snapshot);
+            for (std::size_t p = 1; p < state.parts.size(); ++p) model->restore_part(index_t(p), state.parts[p].snapshot);
+            std::string line = "selected epochs";
+            for (std::size_t p = 0; p < state.parts.size(); ++p) {
+                state.selected_epoch = std::max(state.selected_epoch, state.parts[p].epoch);
+                line += detail::error_message(p == 0 ? " " : ", ", state.parts[p].epoch, " for part ", p, " (validation NDCG@",
+                                              protocol.eval.ks[at_k], " ", state.parts[p].best, ")");
+            }
+            say(line);
+            state.selected_validation = validation_ndcg(*model, fit_matrix, data.validation, protocol.eval, at_k);
+        }
         if (selecting && state.best_snapshot.has_value()) {
             model->restore(state.best_snapshot);
-            state.selected = model->evaluate(data.train, data.test, protocol.eval);
             say(detail::error_message("selected epoch ", state.selected_epoch, " (validation NDCG@", protocol.eval.ks[at_k],
                                       " ", state.selected_validation, ")"));
         }
+        if (mixing && state.selected_epoch > 0) {
+            const auto [mix, value] = choose_mix(*model, fit_matrix, data.validation, protocol.eval, at_k, protocol.mixes,
+                                                 state.selected_validation);
+            state.mix = mix;
+            state.selected_validation = value;
+            say(detail::error_message("chosen fusion: ", to_string(mix.fusion), " with alpha ", mix.alpha,
+                                      " (validation NDCG@", protocol.eval.ks[at_k], " ", value, ")"));
+        }
+        if (state.selected_epoch > 0) state.selected = model->evaluate(data.train, data.test, protocol.eval);
     }
     out.headline = out.last = *state.last;
     if (state.selected) out.headline = *(out.selected = state.selected);
@@ -253,20 +309,29 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
             state.phase = Phase::Retrain;
             state.epoch = 0;
             state.best_snapshot.reset();
+            for (PartSelection& part : state.parts) part.snapshot.reset();
             if (after_epoch(*full)) return stopped_outcome(std::move(full));
         }
         for (index_t e = state.epoch + 1; e <= state.selected_epoch; ++e) {
             const EpochLog log = full->train_epoch();
             say(detail::error_message("retrain on all of train: epoch ", e, "/", state.selected_epoch, "  ", log.seconds, " s"));
             state.epoch = e;
+            // A part whose count is reached is kept as it is now; the other trains on.
+            for (PartSelection& part : state.parts)
+                if (part.epoch == e && e < state.selected_epoch) part.snapshot = full->snapshot();
             if (after_epoch(*full)) return stopped_outcome(std::move(full));
         }
+        for (std::size_t p = 0; p < state.parts.size(); ++p)
+            if (state.parts[p].snapshot.has_value()) full->restore_part(index_t(p), state.parts[p].snapshot);
+        if (state.mix) full->set_mix(*state.mix);
         out.headline = *(out.retrained = full->evaluate(data.train, data.test, protocol.eval));
         model = std::move(full);
     }
     out.history = std::move(state.history);
     out.selected_epoch = state.selected_epoch;
     out.selected_validation = state.selected_validation;
+    for (const PartSelection& part : state.parts) out.part_epochs.push_back(part.epoch);
+    out.mix = state.mix;
     out.train_seconds = state.train_seconds;
     out.model = std::move(model);
     out.total_seconds = seconds_since(t_start);
