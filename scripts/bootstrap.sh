@@ -5,6 +5,7 @@
 #   bash scripts/bootstrap.sh --peers    also PyTorch (python3-torch), for the peer benchmarks
 #   bash scripts/bootstrap.sh --charts   also matplotlib (python3-matplotlib), for the comparison charts
 #   bash scripts/bootstrap.sh --fuzz     also clang and libFuzzer (libclang-rt-dev), for scripts/fuzz.sh
+#   bash scripts/bootstrap.sh --mpi      also Open MPI (libopenmpi-dev, openmpi-bin): mpirun -np N mvae train
 set -euo pipefail
 
 packages=(
@@ -23,7 +24,8 @@ for option in "$@"; do
     # scripts/fuzz.sh: clang, and libclang_rt.fuzzer-x86_64.a (libFuzzer) for Debian's default clang,
     # which libclang-rt-dev pulls in (on Debian 12: libclang-rt-14-dev, for clang 14)
     --fuzz) packages+=(clang libclang-rt-dev) ;;
-    *) echo "bootstrap: unknown option $option (expected --peers, --charts or --fuzz)" >&2; exit 2 ;;
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;  # MVAE_ENABLE_MPI: the data-parallel build and its tests
+    *) echo "bootstrap: unknown option $option (expected --peers, --charts, --fuzz or --mpi)" >&2; exit 2 ;;
   esac
 done
 

@@ -43,6 +43,12 @@ declare -A grid=(
   [decay]="--lr-decay-every 9 --lr-decay-rate 0.9"
   [mask20-beta40]="--mask-ratio 0.2 --beta 0.4"
   [mask50-wide]="--mask-ratio 0.5 --hidden 600 --latent 200"
+  # second round, around the first round's best (rank100): the rank axis, its combination with
+  # the decay, and the other completion kind at the same rank
+  [rank200]="--rank 200"
+  [rank100-decay]="--rank 100 --lr-decay-every 9 --lr-decay-rate 0.9"
+  [svd100]="--completion svd --rank 100"
+  [rank400]="--rank 400"
 )
 (( $# )) && names=("$@")
 for name in "${names[@]}"; do
@@ -50,7 +56,9 @@ for name in "${names[@]}"; do
   history=$out/$name-history.json
   if [[ -f $history ]]; then echo "yelp-search: $name done ($history)"; continue; fi
   # shellcheck disable=SC2086  # the grid's options are words
-  cmd=("$work/mvae" train --data "$work/split" --model mvae --completion als --epochs "$epochs" --eval-every 5
+  completion=(--completion als)
+  [[ ${grid[$name]} == *--completion* ]] && completion=()
+  cmd=("$work/mvae" train --data "$work/split" --model mvae "${completion[@]}" --epochs "$epochs" --eval-every 5
        --select-on-validation --seed "$seed" --threads "$(nproc)" ${grid[$name]})
   echo "yelp-search: $name: ${cmd[*]:1}" | tee "$out/$name.log"
   "${cmd[@]}" --history-json "$history.tmp" >/dev/null 2>>"$out/$name.log"

@@ -11,7 +11,8 @@
 # validation, then a fresh model trained on all of train.csv for that many epochs; its test metrics
 # are the reported ones), and mvae-als, uvae-als, ivae-als, mvae-q8 (completion variants),
 # mvae-lowrank (the default pipeline with the encoders reading the unclamped R′ as low rank + sparse,
-# issue #6), and nobias
+# issue #6), mvae-als-r100, mvae-als-r200, mvae-als-r400, mvae-als-r100-decay, mvae-svd-r100 (the recipes of the
+# validation-only search, scripts/yelp-search.sh), and nobias
 # (20 epochs with the output biases left at 0). Any RUN may
 # end in -sN to use seed N instead of 1 (its files carry the suffix): mvae-retrain-s2.
 set -euo pipefail
@@ -44,6 +45,12 @@ declare -A runs=(
   [ivae-als]="--model ivae --completion als"
   [mvae-q8]="--model mvae --completion svd --svd-power-iterations 8"
   [mvae-lowrank]="--model mvae --completion als --low-rank-input"
+  # the recipes of the validation-only search (scripts/yelp-search.sh, issue #16)
+  [mvae-als-r100]="--model mvae --completion als --rank 100"
+  [mvae-als-r200]="--model mvae --completion als --rank 200"
+  [mvae-als-r400]="--model mvae --completion als --rank 400"
+  [mvae-als-r100-decay]="--model mvae --completion als --rank 100 --lr-decay-every 9 --lr-decay-rate 0.9"
+  [mvae-svd-r100]="--model mvae --completion svd --rank 100"
 )
 for base in "${!runs[@]}"; do runs[$base-retrain]="${runs[$base]} --epochs 40 --retrain-full"; done
 # Output biases left at 0 (the setting that stays at the popularity ranking): 20 epochs show it.

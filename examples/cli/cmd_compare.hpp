@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "ranks.hpp"
 #include "json_report.hpp"
 #include "options.hpp"
 #include "mvae/recommender/comparison.hpp"
@@ -75,6 +76,7 @@ inline json comparison_json(const mvae::ComparisonResult& r) {
 }
 
 inline void run_compare(CompareArgs args) {
+    require_one_rank("compare");
     apply_threads(args.threads);
     args.options.models = split_list(args.models);
     if (!args.k.empty()) args.options.ks = parse_int_list(args.k, "--k");

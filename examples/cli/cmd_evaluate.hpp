@@ -16,6 +16,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ranks.hpp"
 #include "json_report.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/data/jca_split.hpp"
@@ -51,6 +52,7 @@ void run_evaluate_as(const EvaluateArgs& args, const mvae::EvalOptions& options)
 
 /// The body of `mvae evaluate`.
 inline void run_evaluate(const EvaluateArgs& args) {
+    require_one_rank("evaluate");
     mvae::EvalOptions options;
     options.ks = parse_int_list(args.k, "--k");
     mvae::validate_eval_options(options);  // also refuses a repeated K, before any file is read

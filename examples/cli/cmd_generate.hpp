@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ranks.hpp"
 #include "options.hpp"
 #include "mvae/data/jca_split.hpp"
 #include "mvae/data/random_split.hpp"
@@ -28,6 +29,7 @@ struct GenerateArgs {
 };
 
 inline void run_generate(GenerateArgs args) {
+    require_one_rank("generate");
     apply_threads(args.threads);
     args.config.validate();
     const mvae::SyntheticData world = mvae::generate_synthetic(args.config);

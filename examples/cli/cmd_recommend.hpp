@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "ranks.hpp"
 #include "options.hpp"
 #include "mvae/recommender/mvae_loader.hpp"
 
@@ -24,6 +25,7 @@ struct RecommendArgs {
 };
 
 inline void run_recommend(const RecommendArgs& args) {
+    require_one_rank("recommend");
     apply_threads(args.threads);
     mvae::require_argument((args.user > 0) != !args.history.empty(), "give exactly one of --user and --history");
     const auto model = mvae::load_mvae_recommender(args.model);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "interrupt.hpp"
+#include "ranks.hpp"
 #include "json_report.hpp"
 #include "metrics_table.hpp"
 #include "options.hpp"
@@ -37,17 +38,29 @@ struct TrainArgs {
 
 /// The registry of the models on the GPU, its GEMMs in `precision` (train_cuda.cu); without CUDA
 /// it throws ArgumentError.
-mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision);
+/// `local_rank` ≥ 0 (under mpirun): the GPU of that rank on its node, rank mod the GPUs visible.
+mvae::ModelRegistry cuda_models(mvae::GemmPrecision precision, int local_rank);
+/// The communicator of the GPU ranks over `host`: NCCL on the rank's GPU in a build with NCCL,
+/// else `host` (the gradients then pass through host memory).
+std::shared_ptr<const mvae::Communicator> gpu_communicator(std::shared_ptr<const mvae::Communicator> host);
 /// Returns the GPU's memory held by the default CUDA context (nothing without CUDA); main() calls
 /// it last, when every model is gone.
 void release_devices() noexcept;
 
 inline void run_train(const TrainArgs& args) {
     apply_threads(args.threads);
+    // Under mpirun every rank runs this function; rank 0 alone prints and writes (docs/scale.md).
+    std::shared_ptr<const mvae::Communicator> comm = process_communicator();
+    const bool speaks = comm->writes_output();
+    const auto note = [&](auto&&... a) {
+        if (speaks) std::fprintf(stderr, a...);
+    };
     const mvae::GemmPrecision precision = mvae::parse_gemm_precision(args.tf32 ? "tf32" : args.precision);
     mvae::require_argument(precision == mvae::GemmPrecision::Fp32 || args.device == "cuda", "--precision ",
                            mvae::to_string(precision), " needs --device cuda");
-    const mvae::ModelRegistry registry = args.device == "cuda" ? cuda_models(precision) : mvae::builtin_models<mvae::Cpu>();
+    const mvae::ModelRegistry registry =
+        args.device == "cuda" ? cuda_models(precision, comm->size() > 1 ? local_rank() : -1) : mvae::builtin_models<mvae::Cpu>();
+    if (args.device == "cuda" && comm->size() > 1) comm = gpu_communicator(comm);
     const mvae::ModelEntry& entry = registry.find(args.model);
     const mvae::ModelSettings settings{.options = *args.overrides};
     (void)entry.make(settings);  // bad settings fail here, before the data is read
@@ -60,26 +73,31 @@ inline void run_train(const TrainArgs& args) {
     mvae::JcaReadReport read_report;
     const mvae::SplitData data = mvae::load_jca_split(args.data, {}, &read_report);
     if (read_report.float_ids > 0)
-        std::fprintf(stderr, "data: %lld ids written as floats (first '%s' at %s) were read as the integers they are\n",
+        note("data: %lld ids written as floats (first '%s' at %s) were read as the integers they are\n",
                      static_cast<long long>(read_report.float_ids), read_report.first_float_id.c_str(),
                      read_report.first_float_id_at.c_str());
     mvae::require_argument(data.train.nnz() > 0, args.data, "/train.csv has no interactions (only its header?)");
-    std::fprintf(stderr, "data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n", int(data.n_users()),
+    note("data: %d users, %d items, %lld train / %lld validation / %lld test pairs\n", int(data.n_users()),
                  int(data.n_items()), static_cast<long long>(data.train.nnz()),
                  static_cast<long long>(data.validation.nnz()), static_cast<long long>(data.test.nnz()));
-    const auto log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+    if (comm->size() > 1)
+        note("ranks: %d (%s), each takes its share of every batch and of the users evaluated\n", comm->size(), comm->name());
+    const auto log = [speaks](const std::string& line) {
+        if (speaks) std::fprintf(stderr, "%s\n", line.c_str());
+    };
     const StopOnSignals signals;
     const mvae::TrainingControl control{.checkpoint = args.checkpoint, .checkpoint_every = args.checkpoint_every,
-                                        .resume = args.resume, .stop = signals.flag()};
+                                        .resume = args.resume, .stop = signals.flag(), .communicator = comm};
     const mvae::TrainingOutcome out = mvae::run_training([&] { return entry.make(settings); }, data, protocol, log, control);
     if (out.stopped) {
         const int sig = signals.signal();
-        std::fprintf(stderr, "mvae: %s: stopped after epoch %d%s; %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+        note("mvae: %s: stopped after epoch %d%s; %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                      int(out.stopped_epoch), out.stopped_phase == mvae::TrainingRunState::Phase::Retrain ? " of the retraining" : "",
                      args.checkpoint.empty() ? "nothing was saved (no --checkpoint)"
                                              : ("continue with --resume " + args.checkpoint).c_str());
         throw ExitRequest{128 + (sig == 0 ? SIGINT : sig)};
     }
+    if (!speaks) return;  // every rank holds the same outcome; rank 0 reports it
     std::string settings_line = out.model->describe();  // "key=value" lines, shown on one line
     for (char& c : settings_line) c = c == '\n' ? ' ' : c;
     while (!settings_line.empty() && settings_line.back() == ' ') settings_line.pop_back();
@@ -90,6 +108,13 @@ inline void run_train(const TrainArgs& args) {
                  : out.history.empty() ? "fitted on all of train"
                                        : "last epoch");
     print_metrics_table(stderr, out.headline);
+    if (out.part_tests.size() == 2) {
+        const std::size_t last = out.headline.ks.size() - 1;  // the largest K
+        const int k = int(out.headline.ks[last]);
+        std::fprintf(stderr, "each side alone (same run): uVAE NDCG@%d %.4f F1@%d %.4f, iVAE NDCG@%d %.4f F1@%d %.4f\n", k,
+                     out.part_tests[0].ndcg[last], k, out.part_tests[0].f1[last], k, out.part_tests[1].ndcg[last], k,
+                     out.part_tests[1].f1[last]);
+    }
     std::fprintf(stderr, "training %.1f s, total %.1f s, peak memory %.0f MiB\n", out.train_seconds, out.total_seconds,
                  mvae::peak_resident_mib());
     const std::string metrics = to_json(out.headline).dump();

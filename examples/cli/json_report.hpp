@@ -54,6 +54,8 @@ template <class T>
         if (!r.part_validation.empty()) e["part_validation_ndcg"] = r.part_validation;
         epochs.push_back(std::move(e));
     }
+    json parts = json::array();
+    for (const auto& r : o.part_tests) parts.push_back(to_json(r));
     json mix;
     if (o.mix) mix = json{{"alpha", o.mix->alpha}, {"fusion", mvae::to_string(o.mix->fusion)}};
     return json{{"data", data}, {"model", model}, {"options", o.model->describe()}, {"selected_on_validation", selecting},
@@ -62,7 +64,8 @@ template <class T>
                 {"selected_validation_ndcg", o.selected_epoch > 0 ? json(o.selected_validation) : json()},
                 {"validation", to_json(o.validation)},
                 {"test_selected", to_json(o.selected)}, {"test_retrained_full", to_json(o.retrained)},
-                {"test_last_epoch", to_json(o.last)}, {"train_seconds", o.train_seconds}, {"total_seconds", o.total_seconds},
+                {"test_last_epoch", to_json(o.last)},
+                {"test_parts_alone", o.part_tests.empty() ? json() : parts}, {"train_seconds", o.train_seconds}, {"total_seconds", o.total_seconds},
                 {"peak_rss_mib", mvae::peak_resident_mib()}, {"threads", mvae::num_threads()}, {"epochs", epochs}};
 }
 

@@ -5,12 +5,14 @@
 //   mvae recommend --model FILE (--user U | --history I1,I2,…) [--k 10]
 //   mvae generate  --out DIR [--users N] [--items M] [--seed S] …
 //   mvae compare   --data DIR|synthetic --models mvae,jova,multvae,ease,bpr,pop [--seeds 3] --out PREFIX
+//   mpirun -np N mvae train …   data-parallel training (a build with MVAE_ENABLE_MPI; ranks.hpp)
 //
 // Every failure the library reports (mvae::Error) is printed as "mvae: error: …" and exits 1;
 // command-line mistakes exit with CLI11's codes and usage text; `mvae train` stopped by SIGINT or
 // SIGTERM exits 130 or 143 (interrupt.hpp).
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +23,7 @@
 #include "cmd_train.hpp"
 #include "interrupt.hpp"
 #include "mvae/core/error.hpp"
+#include "ranks.hpp"
 #include "mvae/version.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +31,15 @@ int main(int argc, char** argv) {
     struct ReleaseDevices {
         ~ReleaseDevices() { mvae_cli::release_devices(); }
     } const release_devices;
+    // MPI (under mpirun) is set up before anything else and finalised after every model is gone.
+    std::optional<mvae_cli::ProcessRanks> ranks;
+    try {
+        ranks.emplace(&argc, &argv);
+    } catch (const mvae::Error& e) {
+        std::fprintf(stderr, "mvae: error: %s\n", e.what());
+        return 1;
+    }
+    mvae_cli::ProcessRanks::current() = &*ranks;
     CLI::App app{"mvae: Masked Variational Autoencoders for recommendation"};
     app.name("mvae");
     app.set_version_flag("--version", mvae::version_string);

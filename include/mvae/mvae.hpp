@@ -8,6 +8,7 @@
 #include "mvae/version.hpp"
 
 #include "mvae/core/bits.hpp"
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/buffer.hpp"
 #include "mvae/core/device.hpp"
 #include "mvae/core/error.hpp"
@@ -23,6 +24,7 @@
 #include "mvae/random/random_cursor.hpp"
 #include "mvae/random/random_stream.hpp"
 
+#include "mvae/backend/all_reduce.hpp"
 #include "mvae/backend/backend.hpp"
 #include "mvae/backend/cpu/cpu_backend.hpp"
 #include "mvae/backend/cpu/cpu_buffer.hpp"

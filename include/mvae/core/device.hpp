@@ -36,6 +36,10 @@ inline constexpr bool is_device_v = is_device<T>::value;
 template <class T>
 concept Device = is_device_v<T>;
 
+/// Whether D's buffers are host memory (a host library such as MPI can read them directly).
+template <Device D>
+inline constexpr bool memory_is_host = std::is_same_v<D, Cpu>;
+
 /// A scalar type the numerical templates are instantiated with: float for speed, double for checks.
 template <class T>
 concept Real = std::same_as<T, float> || std::same_as<T, double>;

@@ -50,7 +50,10 @@ EvalReport evaluate_ranked_blocks(const InteractionMatrix& train, const Interact
     MetricAccumulator acc(options);
     const std::span<const index_t> ks(acc.ks());
     const index_t kmax = max_k(ks);
-    const index_t n_users = train.n_users();
+    // This rank's users (all of them in one process); the sums are added over the ranks below.
+    const Communicator* comm = options.communicator.get();
+    const Share share = comm != nullptr ? share_of(train.n_users(), comm->rank(), comm->size()) : Share{0, train.n_users()};
+    const auto n_users = index_t(share.end);
     const auto nk = ks.size();
 
     // Scratch sized once per call: ranked lists and per-user metrics of one block.
@@ -59,7 +62,7 @@ EvalReport evaluate_ranked_blocks(const InteractionMatrix& train, const Interact
     std::vector<index_t> lengths(static_cast<std::size_t>(block));
     std::vector<UserMetrics> metrics(std::size_t(block) * nk);
 
-    index_t cursor = 0;
+    index_t cursor = index_t(share.begin);
     for (;;) {
         // A block starts at the next user with test items and ends after the last such user within
         // block_users: long runs of users without test items are never scored.
@@ -84,6 +87,7 @@ EvalReport evaluate_ranked_blocks(const InteractionMatrix& train, const Interact
             acc.add(std::span<const UserMetrics>(metrics.data() + std::size_t(b) * nk, nk));
         }
     }
+    if (comm != nullptr) acc.reduce_over(*comm);
     return acc.report();
 }
 

@@ -16,9 +16,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/types.hpp"
 
@@ -35,6 +37,10 @@ struct EvalOptions {
     /// Cut-offs, reported in this order. Each ≥ 1, no duplicates; need not be sorted.
     std::vector<index_t> ks{1, 5, 10};
     F1Mode f1_mode = F1Mode::OfAverages;
+    /// The ranks the users are split over (data-parallel runs, docs/scale.md): each rank ranks a
+    /// contiguous share of the users and the sums are added over the ranks, so every rank gets the
+    /// whole report. Null: one process evaluates every user.
+    std::shared_ptr<const Communicator> communicator = nullptr;
 };
 
 /// Averaged metrics, one entry per cut-off, in the order of `ks`.
@@ -149,6 +155,21 @@ public:
     }
 
     [[nodiscard]] index_t users() const noexcept { return users_; }
+
+    /// Adds the sums of every rank of `comm` (a collective): afterwards each rank holds the sums
+    /// of all ranks' users. The order of the additions differs from one process's (sums of
+    /// doubles: the report moves in the last digits, not more).
+    void reduce_over(const Communicator& comm) {
+        if (comm.size() == 1) return;
+        std::vector<double> v;
+        v.reserve(sums_.size() * 4 + 1);
+        for (const UserMetrics& m : sums_) v.insert(v.end(), {m.precision, m.recall, m.f1, m.ndcg});
+        v.push_back(double(users_));
+        comm.all_reduce_sum(v.data(), v.size(), MemorySpace::Host, nullptr);
+        for (std::size_t j = 0; j < sums_.size(); ++j)
+            sums_[j] = UserMetrics{v[4 * j], v[4 * j + 1], v[4 * j + 2], v[4 * j + 3]};
+        users_ = index_t(v.back());
+    }
     [[nodiscard]] const std::vector<index_t>& ks() const noexcept { return ks_; }
 
     /// The averages; every metric is 0 when no user was added.

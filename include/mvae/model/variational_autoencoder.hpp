@@ -335,6 +335,8 @@ public:
      * evaluation paths (loss, predict) are not affected.
      */
     void set_loss_sink(double* sink) noexcept { loss_sink_ = sink; }
+    /// Whether a loss sink is set.
+    [[nodiscard]] bool has_loss_sink() const noexcept { return loss_sink_ != nullptr; }
 
     /// The loss of a batch without gradients (z sampled with `noise`, as in training).
     VaeLoss loss(ConstView input, ConstView target, ConstView noise) {

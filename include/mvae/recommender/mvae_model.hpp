@@ -16,6 +16,7 @@
 #include "mvae/completion/completed_matrix.hpp"
 #include "mvae/completion/completed_row_source.hpp"
 #include "mvae/completion/matrix_completer.hpp"
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/data/interaction_matrix.hpp"
 #include "mvae/data/row_source.hpp"
@@ -165,6 +166,19 @@ public:
         if (model_) model_->set_mix(mix);
     }
 
+    /**
+     * Trains data-parallel over `comm`'s ranks from now on (DualTrainer::set_communicator;
+     * docs/scale.md): every rank holds the whole model and data, completes R itself (the
+     * completion is deterministic for a seed and thread count, so every rank gets the same R′)
+     * and takes its share of every batch. Every rank must then make the same calls.
+     */
+    void set_communicator(std::shared_ptr<const Communicator> comm) {
+        require_argument(comm != nullptr, "MvaeModel::set_communicator: null communicator");
+        comm_ = std::move(comm);
+        if (trainer_) trainer_->set_communicator(comm_);
+    }
+    [[nodiscard]] const Communicator& communicator() const noexcept { return *comm_; }
+
     /// Completes `train` (the slow part before the first epoch), builds both VAEs and their
     /// trainer, and initialises the output biases. Keeps a copy of `train`.
     void prepare(const InteractionMatrix& train) {
@@ -177,6 +191,7 @@ public:
         build_sources();
         model_ = std::make_unique<DualVAE<S, D, Likelihood>>(train_->n_users(), train_->n_items(), options_.dual_config(), backend_);
         trainer_ = std::make_unique<DualTrainer<S, D, Likelihood>>(*model_, options_.train_options(), options_.schedule);
+        trainer_->set_communicator(comm_);
         if (options_.hinge_weight > 0)
             trainer_->enable_hinge(*train_, {.margin = options_.hinge_margin,
                                              .weight = options_.hinge_weight,
@@ -324,7 +339,9 @@ public:
                                                               m.train_->nnz(), " interactions) than this one (",
                                                               train.n_users(), " x ", train.n_items(), ", ", train.nnz(), ")"));
         m.completion_ = std::move(completion_);  // a configured policy keeps its settings
+        m.comm_ = comm_;
         m.trainer_ = std::make_unique<DualTrainer<S, D, Likelihood>>(*m.model_, m.options_.train_options(), m.options_.schedule);
+        m.trainer_->set_communicator(m.comm_);
         if (m.options_.hinge_weight > 0)
             m.trainer_->enable_hinge(*m.train_, {.margin = m.options_.hinge_margin,
                                                  .weight = m.options_.hinge_weight,
@@ -540,6 +557,7 @@ private:
     std::unique_ptr<SparseRowSource<S>> user_observed_, item_observed_;
     std::unique_ptr<DualVAE<S, D, Likelihood>> model_;
     std::unique_ptr<DualTrainer<S, D, Likelihood>> trainer_;
+    std::shared_ptr<const Communicator> comm_ = solo_communicator();
     index_t epochs_loaded_ = 0;
     // score, score_on_device, recommend and recommend_for_history share the scoring workspaces
     // (and the VAEs' activations): one at a time. Behind a pointer so the model stays movable.

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/data/interaction_matrix.hpp"
@@ -94,6 +95,13 @@ public:
     /// Sets how the parts' scores are fused (also for save()). Throws ArgumentError when mix() is empty.
     virtual void set_mix(const ScoreMix& /*mix*/) {
         throw ArgumentError("Recommender::set_mix: this model does not fuse parts");
+    }
+
+    /// Trains data-parallel over `comm`'s ranks (docs/scale.md), before start(); every rank makes
+    /// the same calls. A model that cannot accepts only a communicator of one rank (ArgumentError).
+    virtual void set_communicator(const std::shared_ptr<const Communicator>& comm) {
+        require_argument(comm != nullptr && comm->size() == 1, "this model does not train data-parallel: run it in one "
+                                                               "process (", comm ? comm->size() : 0, " ranks)");
     }
 
     /// Saves the trained model. Throws ArgumentError when the model has no file format.
@@ -248,6 +256,10 @@ public:
     void set_mix(const ScoreMix& mix) override {
         if constexpr (requires { model_.set_mix(mix); }) model_.set_mix(mix);
         else Recommender::set_mix(mix);
+    }
+    void set_communicator(const std::shared_ptr<const Communicator>& comm) override {
+        if constexpr (requires { model_.set_communicator(comm); }) model_.set_communicator(comm);
+        else Recommender::set_communicator(comm);
     }
     void save(const std::filesystem::path& file) const override {
         if constexpr (requires { model_.save(file); }) model_.save(file);

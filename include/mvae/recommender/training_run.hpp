@@ -74,6 +74,10 @@ struct TrainingOutcome {
     double selected_validation = 0;        ///< validation NDCG@select_k of the selected model (and mix)
     std::vector<index_t> part_epochs;      ///< each part's selected epochs (models with parts() > 1)
     std::optional<ScoreMix> mix;           ///< the fusion chosen on validation (models with mix())
+    /// Test metrics of each part of the headline model alone (α = 1, then α = 0), for models with
+    /// two fused parts (MVAE: the uVAE, then the iVAE): the model's own sides, trained in the same
+    /// run on the same R′ and masks, so the fusion's gain over either is measured without seed noise.
+    std::vector<EvalReport> part_tests;
     double prepare_seconds = 0;            ///< start() of the first model (completion, set-up)
     double train_seconds = 0;              ///< the epochs of the first model
     double total_seconds = 0;
@@ -103,6 +107,12 @@ struct TrainingControl {
     /// Polled after the model is started and after every epoch: when true, the run writes a
     /// checkpoint (when `checkpoint` is set) and returns with TrainingOutcome::stopped.
     const std::atomic<bool>* stop = nullptr;
+    /// The ranks of a data-parallel run (docs/scale.md): every rank calls run_training with the
+    /// same arguments; the models train on their shares of every batch (Recommender::
+    /// set_communicator), every evaluation is split by users and added over the ranks, a stop
+    /// request on any rank stops all of them after the same epoch, and only rank 0 writes the
+    /// checkpoints. Every rank returns the same outcome. Null: one process.
+    std::shared_ptr<const Communicator> communicator = nullptr;
 
     void validate() const {
         require_argument(checkpoint_every >= 1, "TrainingControl::checkpoint_every must be >= 1, got ", checkpoint_every);
@@ -117,10 +127,18 @@ struct TrainingControl {
  * eval_every > 0, or a checkpoint for a model that cannot take one; ParseError (naming the file)
  * when the checkpoint to resume is of another protocol, data or model settings.
  */
-inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommender>()>& make, const SplitData& data,
-                                    const TrainingProtocol& protocol, const ProgressFn& progress = {},
-                                    const TrainingControl& control = {}) {
-    protocol.validate();
+inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommender>()>& make_model,
+                                    const SplitData& data, const TrainingProtocol& run_protocol,
+                                    const ProgressFn& progress = {}, const TrainingControl& control = {}) {
+    run_protocol.validate();
+    const std::shared_ptr<const Communicator>& comm = control.communicator;
+    TrainingProtocol protocol = run_protocol;
+    protocol.eval.communicator = comm;  // every evaluation split over the ranks
+    const auto make = [&] {
+        std::unique_ptr<Recommender> m = make_model();
+        if (comm) m->set_communicator(comm);
+        return m;
+    };
     control.validate();
     const bool selecting = protocol.select_on_validation;
     require_argument(data.train.nnz() > 0, "the training split has no interactions (", data.n_users(), " x ",
@@ -132,7 +150,11 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
     };
     const auto now = [] { return std::chrono::steady_clock::now(); };
     const auto seconds_since = [&](auto t) { return std::chrono::duration<double>(now() - t).count(); };
-    const auto stop_requested = [&] { return control.stop != nullptr && control.stop->load(); };
+    // Agreed by every rank (a collective), so that all stop after the same epoch.
+    const auto stop_requested = [&] {
+        const bool mine = control.stop != nullptr && control.stop->load();
+        return comm ? comm->any_of(mine) : mine;
+    };
     const auto t_start = now();
     const std::size_t at_k = [&] {
         for (std::size_t n = 0; n < protocol.eval.ks.size(); ++n)
@@ -165,6 +187,7 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
     const std::string data_text = checkpointing ? split_fingerprint(data) : std::string();
     // The checkpoint of `m` after state.epoch epochs of the phase.
     const auto write_checkpoint = [&](const Recommender& m) {
+        if (comm && !comm->writes_output()) return;  // the ranks' states are the same: rank 0 writes it
         ModelWriter w(training_checkpoint_kind);
         m.write_checkpoint(w);
         write_run_state(w, state, protocol_text, data_text, m);
@@ -326,6 +349,13 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
         if (state.mix) full->set_mix(*state.mix);
         out.headline = *(out.retrained = full->evaluate(data.train, data.test, protocol.eval));
         model = std::move(full);
+    }
+    if (const std::optional<ScoreMix> fused = model->mix(); fused.has_value() && model->parts() == 2) {
+        for (const double alpha : {1.0, 0.0}) {
+            model->set_mix({alpha, fused->fusion});
+            out.part_tests.push_back(model->evaluate(data.train, data.test, protocol.eval));
+        }
+        model->set_mix(*fused);
     }
     out.history = std::move(state.history);
     out.selected_epoch = state.selected_epoch;

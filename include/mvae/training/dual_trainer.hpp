@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -93,11 +94,24 @@ public:
     void enable_hinge(const InteractionMatrix& train, PairwiseHingeOptions options) {
         require_argument(user_ && item_, "DualTrainer::enable_hinge: the hinge term needs both VAEs");
         require_argument(schedule_ == Schedule::Paired, "DualTrainer::enable_hinge: the hinge term needs the paired schedule");
+        require_argument(user_->communicator().size() == 1, "DualTrainer::enable_hinge: the hinge term does not train "
+                                                            "data-parallel; run it in one process");
         require_shape(train.n_users() == model_->n_users() && train.n_items() == model_->n_items(),
                       "DualTrainer::enable_hinge: a ", train.n_users(), " x ", train.n_items(), " matrix for a ",
                       model_->n_users(), " x ", model_->n_items(), " model");
         hinge_train_ = &train;
         hinge_.emplace(options);
+    }
+
+    /// Trains both sides data-parallel over `comm`'s ranks (VaeTrainer::set_communicator): under
+    /// either schedule each rank takes its share of every batch of users and of items. Not with
+    /// the hinge term (ArgumentError).
+    void set_communicator(const std::shared_ptr<const Communicator>& comm) {
+        require_argument(comm != nullptr, "DualTrainer::set_communicator: null communicator");
+        require_argument(comm->size() == 1 || !hinge_, "DualTrainer: the hinge term (JoVA-Hinge) does not train "
+                                                       "data-parallel; run it in one process");
+        if (user_) user_->set_communicator(comm);
+        if (item_) item_->set_communicator(comm);
     }
 
     [[nodiscard]] Schedule schedule() const noexcept { return schedule_; }

@@ -6,6 +6,12 @@
 // update with Adam. Every random draw is keyed by (seed, step), so the same seed gives the same
 // run for the same thread count. Steps allocate nothing once the first batch has sized the
 // workspaces.
+//
+// Data-parallel (set_communicator, docs/scale.md): every rank runs the same steps over the same
+// global batches; rank r of N takes rows [B·r/N, B·(r+1)/N) of each batch of B rows, with the
+// masks' and the noise's rows of the whole batch (the passes' mechanism below), the ranks' gradients
+// are summed before the guard and Adam, and the losses when they are read. N ranks thus take the
+// steps of one rank, up to the order of the sums.
 #pragma once
 
 #include <algorithm>
@@ -13,14 +19,17 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "mvae/backend/all_reduce.hpp"
 #include "mvae/backend/backend.hpp"
 #include "mvae/backend/device_copy.hpp"
 #include "mvae/completion/low_rank_batch.hpp"
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/matrix.hpp"
 #include "mvae/data/row_source.hpp"
@@ -180,6 +189,14 @@ public:
     /// Epochs completed so far.
     [[nodiscard]] index_t epochs_done() const noexcept { return epoch_; }
 
+    /// Trains data-parallel over `comm`'s ranks (file comment); every rank must make the same
+    /// calls. The solo communicator (the default) is one process.
+    void set_communicator(std::shared_ptr<const Communicator> comm) {
+        require_argument(comm != nullptr, "VaeTrainer::set_communicator: null communicator");
+        comm_ = std::move(comm);
+    }
+    [[nodiscard]] const Communicator& communicator() const noexcept { return *comm_; }
+
     /// The state after the last completed step (see VaeTrainerState). Not during a begin_step /
     /// finish_step pair.
     [[nodiscard]] VaeTrainerState<S> state() const {
@@ -258,7 +275,7 @@ public:
         ++step_;
         if (options_.guard_every > 0 && ++steps_since_guard_ >= options_.guard_every) {
             steps_since_guard_ = 0;
-            guard(sums_.read(be));
+            guard(read_sums());
         }
     }
 
@@ -284,7 +301,7 @@ public:
     /// guard over them, and returns them as an EpochReport (means over the steps; epoch, learning
     /// rate and seconds are the caller's).
     [[nodiscard]] EpochReport end_epoch_sums() {
-        const EpochSumsReading r = sums_.read(vae_->backend());
+        const EpochSumsReading r = read_sums();
         guard(r);
         EpochReport report;
         report.steps = index_t(r.steps);
@@ -310,6 +327,8 @@ public:
         require_source_shape(target_source);
         require_argument(!rows.empty(), "VaeTrainer::begin_step: empty batch");
         require_argument(!options_.low_rank_input, "VaeTrainer::begin_step: low_rank_input is not supported here");
+        require_argument(comm_->size() == 1, "VaeTrainer::begin_step: coupled steps (JoVA's hinge) do not train "
+                                             "data-parallel; run them in one process");
         const auto& be = vae_->backend();
         const auto b = index_t(rows.size());
         reserve(b);
@@ -416,7 +435,10 @@ private:
         require_argument(!rows.host.empty(), "VaeTrainer::train_step: empty batch");
         const auto& be = vae_->backend();
         const auto b = index_t(rows.host.size());
-        const index_t pass = options_.rows_per_pass(b, vae_->input_dim(), sizeof(S));
+        // This rank's share of the batch (all of it in one process).
+        const Share share = share_of(b, comm_->rank(), comm_->size());
+        const auto lo = index_t(share.begin), hi = index_t(share.end);
+        const index_t pass = options_.rows_per_pass(std::max<index_t>(hi - lo, 1), vae_->input_dim(), sizeof(S));
         reserve(pass);
         anneal_kl();
         const auto key = std::uint64_t(step_);
@@ -428,10 +450,12 @@ private:
         };
         VaeLoss loss;
         loss.batch = b;
-        for (index_t first = 0; first < b; first += pass) {
+        loss.deferred = vae_->has_loss_sink();
+        if (lo == hi) be.fill(vae_->parameters().grads(), S(0));  // a batch smaller than the ranks
+        for (index_t first = lo; first < hi; first += pass) {
             // Rows [first, first + n) of the batch: their rows of the mask and of ε are the whole
             // batch's (apply_rows, the noise offset), so the parts add up to the one-pass step.
-            const index_t n = std::min(pass, b - first);
+            const index_t n = std::min(pass, hi - first);
             const BatchRows part_rows = rows.subspan(first, n);
             auto target = target_.view().row_block(0, n);
             auto noise = noise_.view().row_block(0, n);
@@ -445,7 +469,7 @@ private:
                     const auto masked = masker_.masked_rows(be, n, vae_->input_dim(), key, first, b);
                     const auto x =
                         input_source.fill_low_rank(be, part_rows.host, masked, masker_.host_counts(), low_rank_);
-                    part = vae_->forward_backward(x, target, noise, BatchPart{b, first > 0});
+                    part = vae_->forward_backward(x, target, noise, BatchPart{b, first > lo});
                 } else {
                     throw ArgumentError(
                         "VaeTrainer: low_rank_input needs an input source with fill_low_rank (a CompletedRowSource)");
@@ -455,7 +479,7 @@ private:
                 if (same_source) be.copy(MatrixView<const S, D>(target), input);
                 else fill(input_source, part_rows, input);
                 masker_.apply_rows(be, input, key, first, b);
-                part = vae_->forward_backward(input, target, noise, BatchPart{b, first > 0});
+                part = vae_->forward_backward(input, target, noise, BatchPart{b, first > lo});
             }
             loss.deferred = part.deferred;
             loss.reconstruction += part.reconstruction * double(n);
@@ -463,7 +487,33 @@ private:
         }
         loss.reconstruction /= double(b);
         loss.kl /= double(b);
+        if (comm_->size() > 1) {
+            // The batch's gradient and (unless it went to the device-resident sums) its loss.
+            all_reduce_sum(*comm_, be, vae_->parameters().grads(), staging_);
+            if (!loss.deferred) {
+                double terms[2] = {loss.reconstruction, loss.kl};
+                comm_->all_reduce_sum(terms, 2, MemorySpace::Host, nullptr);
+                loss.reconstruction = terms[0];
+                loss.kl = terms[1];
+            }
+        }
         return loss;
+    }
+
+    // The epoch's sums, over the ranks: each rank's losses are its share's, so they are summed;
+    // the gradient norms and step counts are of the summed gradients, the same on every rank.
+    [[nodiscard]] EpochSumsReading read_sums() const {
+        EpochSumsReading r = sums_.read(vae_->backend());
+        if (comm_->size() == 1) return r;
+        double sums[3] = {r.loss, r.reconstruction, r.kl};
+        comm_->all_reduce_sum(sums, 3, MemorySpace::Host, nullptr);
+        r.loss = sums[0], r.reconstruction = sums[1], r.kl = sums[2];
+        // The first non-finite step of any rank: a max over negated steps (none: −∞).
+        double flags[2] = {r.first_non_finite_step >= 0 ? -double(r.first_non_finite_step) : -1e300, r.nan_seen ? 1.0 : 0.0};
+        comm_->all_reduce_max(flags, 2);
+        r.first_non_finite_step = flags[0] > -1e299 ? std::int64_t(-flags[0]) : -1;
+        r.nan_seen = flags[1] != 0.0;
+        return r;
     }
 
     // Throws NumericalError when the sums saw a non-finite loss or gradient: naming its first
@@ -516,6 +566,8 @@ private:
 
     Vae* vae_;
     VaeTrainOptions options_;
+    std::shared_ptr<const Communicator> comm_ = solo_communicator();
+    std::vector<S> staging_;  // host copy of the gradient for a communicator that cannot read D's memory
     EpochSums<S, D> sums_;
     DeviceCopy<index_t, D> order_;  // the epoch's row order, in D's memory
     std::vector<index_t> plan_rows_;
