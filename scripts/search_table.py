@@ -23,12 +23,17 @@ def main() -> int:
         mix = h.get("mix") or {}
         seconds = [e["seconds"] for e in h["epochs"]]
         median = sorted(seconds)[len(seconds) // 2] if seconds else float("nan")
-        rows.append((best, name, " ".join(flags) or "(default)", parts, mix, median))
-    print("| run | options | vali NDCG@10 | epochs (uVAE, iVAE) | fusion | s/epoch |")
-    print("|---|---|---|---|---|---|")
-    for best, name, flags, parts, mix, median in sorted(rows, reverse=True):
+        # Each side alone: its best validation NDCG@10 over the evaluated epochs.
+        curves = [e["part_validation_ndcg"] for e in h["epochs"] if e.get("part_validation_ndcg")]
+        sides = [max(c[k] for c in curves) for k in range(len(curves[0]))] if curves else []
+        rows.append((best, name, " ".join(flags) or "(default)", parts, mix, sides, median, h["total_seconds"] / 60))
+    print("| run | options | vali NDCG@10 | uVAE alone | iVAE alone | epochs (uVAE, iVAE) | fusion | s/epoch | minutes |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for best, name, flags, parts, mix, sides, median, minutes in sorted(rows, reverse=True):
         fusion = f"{mix.get('fusion', '')} α={mix.get('alpha', '')}" if mix else ""
-        print(f"| {name} | `{flags}` | {best:.4f} | {', '.join(map(str, parts))} | {fusion} | {median:.1f} |")
+        alone = " | ".join(f"{v:.4f}" for v in sides) if len(sides) == 2 else " | "
+        print(f"| {name} | `{flags}` | {best:.4f} | {alone} | {', '.join(map(str, parts))} | {fusion} | {median:.1f} "
+              f"| {minutes:.1f} |")
     return 0
 
 

@@ -12,7 +12,7 @@
 # are the reported ones), and mvae-als, uvae-als, ivae-als, mvae-q8 (completion variants),
 # mvae-lowrank (the default pipeline with the encoders reading the unclamped R′ as low rank + sparse,
 # issue #6), mvae-als-r100, mvae-als-r200, mvae-als-r400, mvae-als-r100-decay, mvae-svd-r100 (the recipes of the
-# validation-only search, scripts/yelp-search.sh), and nobias
+# validation-only search, scripts/yelp-search.sh), mvae-als-parts (mvae-als rerun with issue #16's selection), and nobias
 # (20 epochs with the output biases left at 0). Any RUN may
 # end in -sN to use seed N instead of 1 (its files carry the suffix): mvae-retrain-s2.
 set -euo pipefail
@@ -49,6 +49,7 @@ declare -A runs=(
   [mvae-als-r100]="--model mvae --completion als --rank 100"
   [mvae-als-r200]="--model mvae --completion als --rank 200"
   [mvae-als-r400]="--model mvae --completion als --rank 400"
+  [mvae-als-parts]="--model mvae --completion als"  # = mvae-als, rerun after issue #16's per-side selection
   [mvae-als-r100-decay]="--model mvae --completion als --rank 100 --lr-decay-every 9 --lr-decay-rate 0.9"
   [mvae-svd-r100]="--model mvae --completion svd --rank 100"
 )

@@ -49,6 +49,10 @@ public:
         }
 #else
         (void)argc, (void)argv;
+        // N copies of a one-process program would each train alone and write the same files.
+        const int launched = detail::launcher_variable({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"});
+        mvae::require_argument(launched <= 1, "this mvae was built without MPI, but a launcher started ", launched,
+                               " copies of it: rebuild with -DMVAE_ENABLE_MPI=ON (docs/scale.md) or run one process");
 #endif
         comm_ = mvae::solo_communicator();
     }
