@@ -33,7 +33,10 @@ export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 if [[ $mode == thread ]]; then
-  OMP_NUM_THREADS=1 ctest --test-dir "$build" --output-on-failure -R "threads"
+  # The GEMM-split tests set several OpenMP threads themselves: libgomp is not instrumented, so TSan
+  # takes a stack slot reused after its (invisible) join for a race. They check bit-equality across
+  # thread counts in every other build.
+  OMP_NUM_THREADS=1 ctest --test-dir "$build" --output-on-failure -R "threads" -E "GEMM split across threads"
 elif [[ $mode == ci ]]; then
   ctest --test-dir "$build" --output-on-failure -j "$(nproc)" \
     -R "^fuzz\.replay\.|^cli\.(train_and_recommend|evaluate_matches_reference)$"
