@@ -3,9 +3,11 @@
 // over seeds) and PREFIX.json; scripts/compare_chart.py draws PREFIX.png.
 //
 //   mvae compare --data DIR|synthetic --models mvae,uvae,ivae,jova,multvae,ease,bpr,pop [--seeds 3] --out PREFIX
+//                [--set mvae,uvae,ivae.rank=400 ...]
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,6 +26,7 @@ namespace mvae_cli {
 struct CompareArgs {
     mvae::ComparisonOptions options;
     std::string models = "mvae,uvae,ivae,jova,multvae,ease,bpr,pop", exposure_bias = "0,1,2,3", k, out = "compare";
+    std::vector<std::string> settings;  ///< --set MODELS.KEY=VALUE
     int threads = 0;
 };
 
@@ -33,6 +36,16 @@ inline std::vector<std::string> split_list(const std::string& text) {
     for (std::string item; std::getline(s, item, ',');)
         if (!item.empty()) out.push_back(item);
     return out;
+}
+
+/// Adds one `--set MODELS.KEY=VALUE` (MODELS: comma-separated names) to `overrides`.
+inline void add_setting(const std::string& text, std::map<std::string, mvae::OptionOverrides>& overrides) {
+    const auto dot = text.find('.');
+    const auto eq = text.find('=', dot == std::string::npos ? 0 : dot);
+    mvae::require_argument(dot != std::string::npos && dot > 0 && eq != std::string::npos && eq > dot + 1, "--set: '", text,
+                           "' is not MODELS.KEY=VALUE (e.g. mvae,uvae,ivae.rank=400)");
+    const std::string key = text.substr(dot + 1, eq - dot - 1), value = text.substr(eq + 1);
+    for (const auto& model : split_list(text.substr(0, dot))) overrides[model].emplace_back(key, value);
 }
 
 /// The comparison's JSON: settings, then per task and model the variant chosen and every run.
@@ -49,6 +62,7 @@ inline json comparison_json(const mvae::ComparisonResult& r) {
         json jt{{"name", task.name}, {"protocols", task.protocols}};
         for (const auto& m : task.models) {
             json jm{{"name", m.name}, {"description", m.description}};
+            for (const auto& [key, value] : m.overrides) jm["overrides"][key] = value;
             for (const auto& [label, ndcg] : m.variant_validation) jm["variant_validation"][label] = ndcg;
             if (m.variant) jm["variant"] = *m.variant;
             for (const auto& run : m.runs) {
@@ -79,6 +93,7 @@ inline void run_compare(CompareArgs args) {
     require_one_rank("compare");
     apply_threads(args.threads);
     args.options.models = split_list(args.models);
+    for (const auto& setting : args.settings) add_setting(setting, args.options.overrides);
     if (!args.k.empty()) args.options.ks = parse_int_list(args.k, "--k");
     args.options.exposure_bias.clear();
     for (const auto& field : split_list(args.exposure_bias)) {
@@ -123,6 +138,9 @@ inline void add_compare_command(CLI::App& app) {
     cmd->add_option("--candidates", o.candidates, "synthetic: unexposed items ranked per user")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    cmd->add_option("--set", a->settings,
+                    "MODELS.KEY=VALUE: a setting of the named models (comma-separated), e.g. mvae,uvae,ivae.rank=400; "
+                    "repeatable; keys as in model files (rank, als_lambda, epochs, …)");
     add_threads_option(*cmd, a->threads);
     cmd->callback([a] { run_compare(*a); });
 }

@@ -29,14 +29,22 @@ grep -q 'mvae seed 2: epoch 4, validation NDCG@10' "$work/coat.log" || fail "no 
 
 # The simulator: two exposure strengths, every model kind (paired, multinomial) on a small world.
 "$mvae" compare --data synthetic --users 120 --items 60 --exposures 20 --exposure-bias 0,2 --candidates 15 \
-  --models jova,multvae,pop --seeds 1 --max-epochs 2 --eval-every 1 --threads 2 --out "$work/sim" \
+  --models jova,multvae,pop --seeds 1 --max-epochs 2 --eval-every 1 --threads 2 --out "$work/sim" --set jova,pop.seed=7 \
   >/dev/null 2>"$work/sim.log" || { cat "$work/sim.log"; fail "compare on the simulator"; }
 grep -q '## exposure bias 0' "$work/sim.md" && grep -q '## exposure bias 2' "$work/sim.md" || fail "missing strengths"
 grep -q 'unexposed items vs. true preference' "$work/sim.md" || fail "no unexposed-item protocol"
+grep -q '^| pop \[seed=7\] |' "$work/sim.md" || fail "the --set setting is not in the table's label"
+grep -q '"overrides"' "$work/sim.json" || fail "the --set settings are not in the JSON"
 
 # Errors name what is wrong, before any training.
 if err=$("$mvae" compare --data "$work/coat" --models mvae,nosuch 2>&1); then fail "an unknown model was accepted"; fi
 grep -q "unknown model 'nosuch' (known: mvae" <<<"$err" || fail "unknown model message: $err"
 if err=$("$mvae" compare --data synthetic --exposure-bias 1,x 2>&1); then fail "a bad strength was accepted"; fi
 grep -q -- "--exposure-bias: 'x'" <<<"$err" || fail "bad strength message: $err"
+if err=$("$mvae" compare --data synthetic --models pop --set pop 2>&1); then fail "a malformed --set was accepted"; fi
+grep -q -- "--set: 'pop' is not MODELS.KEY=VALUE" <<<"$err" || fail "malformed --set message: $err"
+if err=$("$mvae" compare --data synthetic --models pop --set ease.lambda=3 2>&1); then fail "--set for a model not compared"; fi
+grep -q "settings given for 'ease'" <<<"$err" || fail "--set for a model not compared message: $err"
+if err=$("$mvae" compare --data synthetic --models mvae --set mvae.rnk=4 2>&1); then fail "an unknown --set key was accepted"; fi
+grep -q "model 'mvae': unknown option 'rnk'" <<<"$err" || fail "unknown --set key message: $err"
 echo "check_compare: ok"

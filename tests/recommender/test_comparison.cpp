@@ -50,3 +50,35 @@ TEST_CASE("run_comparison fits every model per seed and tables the results", "[r
     o.models = {"pop", "nosuch"};
     REQUIRE_THROWS_WITH(mvae::run_comparison(registry, o), Catch::Contains("unknown model 'nosuch'"));
 }
+
+TEST_CASE("run_comparison applies per-model settings and refuses bad ones before training", "[recommender][comparison]") {
+    mvae::ComparisonOptions o;
+    o.data = "synthetic";
+    o.models = {"puresvd"};
+    o.seeds = 1;
+    o.exposure_bias = {1.0};
+    o.synthetic.n_users = 200;
+    o.synthetic.n_items = 80;
+    o.synthetic.exposures_per_user = 25;
+    o.candidates = 20;
+    const mvae::ModelRegistry registry = mvae::builtin_models();
+    const auto ndcg_at_rank = [&](const char* rank) {
+        o.overrides = {{"puresvd", {{"rank", rank}}}};
+        const mvae::ComparisonResult r = mvae::run_comparison(registry, o);
+        const auto& m = r.tasks.at(0).models.at(0);
+        REQUIRE(m.label == std::string("puresvd [rank=") + rank + "]");
+        REQUIRE(m.overrides == mvae::OptionOverrides{{"rank", rank}});
+        return m.runs.at(0).metrics.at(0).ndcg.back();
+    };
+    REQUIRE(ndcg_at_rank("2") != ndcg_at_rank("20"));  // the setting reached the model
+
+    int lines = 0;
+    const auto count = [&](const std::string&) { ++lines; };
+    o.overrides = {{"puresvd", {{"no_such_key", "1"}}}};
+    REQUIRE_THROWS_WITH(mvae::run_comparison(registry, o, count), Catch::Contains("no_such_key"));
+    o.overrides = {{"puresvd", {{"rank", "-3"}}}};
+    REQUIRE_THROWS_WITH(mvae::run_comparison(registry, o, count), Catch::Contains("rank"));
+    o.overrides = {{"ease", {{"lambda", "10"}}}};
+    REQUIRE_THROWS_WITH(mvae::run_comparison(registry, o, count), Catch::Contains("'ease', which is not among the models"));
+    REQUIRE(lines == 0);  // refused before any data was loaded or model fitted
+}

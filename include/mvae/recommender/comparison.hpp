@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -55,6 +56,10 @@ struct ComparisonOptions {
     std::vector<double> exposure_bias = {0, 1, 2, 3};  ///< synthetic: one world per β
     SyntheticConfig synthetic;         ///< synthetic: the world (exposure_bias is set per task)
     index_t candidates = 100;          ///< synthetic: unexposed items ranked per user
+    /// Settings per model name, applied last through its option table (ModelSettings::options),
+    /// e.g. {"mvae", {{"rank", "400"}}}; a name not in `models`, an unknown key or a bad value
+    /// fails before any training.
+    std::map<std::string, OptionOverrides> overrides;
 };
 
 /// One way of scoring a trained model.
@@ -159,7 +164,8 @@ struct ComparisonRun {
 /// One model over the seeds.
 struct ComparisonModel {
     std::string name, description;
-    std::string label;                        ///< name and the chosen variant, for tables
+    std::string label;                        ///< name, its overrides and the chosen variant, for tables
+    OptionOverrides overrides;                ///< the settings given for it (ComparisonOptions::overrides)
     std::optional<std::string> variant;       ///< the chosen hyperparameter value
     std::vector<std::pair<std::string, double>> variant_validation;  ///< each variant's validation NDCG
     std::vector<ComparisonRun> runs;
@@ -183,12 +189,20 @@ struct ComparisonResult {
 
 /**
  * Runs the comparison of `options` with the models of `registry` (see the file comment).
- * Unknown model names fail before any training. `progress` gets one line per evaluation and fit.
+ * Unknown model names and bad overrides fail before any training. `progress` gets one line per
+ * evaluation and fit.
  */
 [[nodiscard]] inline ComparisonResult run_comparison(const ModelRegistry& registry, const ComparisonOptions& options,
                                                      const ProgressFn& progress = {}) {
     require_argument(!options.models.empty(), "comparison: an empty list of models");
-    for (const auto& m : options.models) (void)registry.find(m);
+    for (const auto& [name, kv] : options.overrides)
+        require_argument(std::find(options.models.begin(), options.models.end(), name) != options.models.end(),
+                         "comparison: settings given for '", name, "', which is not among the models compared");
+    const auto overrides_of = [&](const std::string& name) {
+        const auto it = options.overrides.find(name);
+        return it == options.overrides.end() ? OptionOverrides{} : it->second;
+    };
+    for (const auto& m : options.models) (void)registry.find(m).make({.seed = 1, .options = overrides_of(m)});  // cheap: nothing is fitted
     require_argument(options.seeds >= 1, "comparison: seeds must be >= 1, got ", options.seeds);
     const auto say = [&](const std::string& line) {
         if (progress) progress(line);
@@ -217,7 +231,12 @@ struct ComparisonResult {
         for (const auto& p : task.protocols) tr.protocols.push_back(p.name);
         for (const std::string& name : options.models) {
             const ModelEntry& entry = registry.find(name);
-            ComparisonModel cm{entry.name, entry.description, entry.name, std::nullopt, {}, {}};
+            ComparisonModel cm{entry.name, entry.description, entry.name, overrides_of(name), std::nullopt, {}, {}};
+            if (!cm.overrides.empty()) {
+                std::string list;
+                for (const auto& [key, value] : cm.overrides) list += (list.empty() ? "" : ", ") + key + "=" + value;
+                cm.label += " [" + list + "]";
+            }
             const double scale = entry.scale_on(task.train);
             EpochSelectionOptions model_grid = grid;
             model_grid.max_epochs = std::max<index_t>(1, index_t(std::ceil(double(grid.max_epochs) * scale)));
@@ -226,19 +245,19 @@ struct ComparisonResult {
             if (!entry.variants.empty()) {  // decided once, with seed 1, on validation
                 double best = -1;
                 for (std::size_t v = 0; v < entry.variants.size(); ++v) {
-                    auto probe = entry.make({.seed = 1, .variant = v});
+                    auto probe = entry.make({.seed = 1, .variant = v, .options = cm.overrides});
                     const double ndcg = select_epochs(*probe, task.fit_part, task.validation, model_grid).validation_ndcg;
                     say(detail::error_message("  ", entry.name, " ", entry.variants[v], ": validation NDCG@", model_grid.k, " ", ndcg));
                     cm.variant_validation.emplace_back(entry.variants[v], ndcg);
                     if (ndcg > best) best = ndcg, variant = v;
                 }
                 cm.variant = entry.variants[*variant];
-                cm.label = entry.name + " (" + *cm.variant + ")";
+                cm.label += " (" + *cm.variant + ")";
             }
             const int seeds = entry.seeded ? options.seeds : 1;
             for (int seed = 1; seed <= seeds; ++seed) {
                 const auto t0 = std::chrono::steady_clock::now();
-                const ModelSettings settings{.seed = std::uint64_t(seed), .variant = variant};
+                const ModelSettings settings{.seed = std::uint64_t(seed), .variant = variant, .options = cm.overrides};
                 ComparisonRun run;
                 run.seed = seed;
                 std::unique_ptr<Recommender> model = entry.make(settings);
