@@ -25,12 +25,18 @@ inline int launcher_variable(std::initializer_list<const char*> names) {
     return -1;
 }
 
+/// How many processes a launcher (Open MPI's mpirun, MPICH's hydra, Slurm's srun with PMI or
+/// PMIx) says it started: 0 when none started us; 1 under PMIx alone, which names a rank, not a size.
+inline int launcher_size() {
+    const int size = launcher_variable({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"});
+    if (size >= 0) return size;
+    return launcher_variable({"PMIX_RANK"}) >= 0 ? 1 : 0;
+}
+
 }  // namespace detail
 
-/// Whether a launcher (Open MPI's mpirun, MPICH's hydra, Slurm's srun with PMI) started us.
-[[nodiscard]] inline bool launched_by_mpi() {
-    return detail::launcher_variable({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"}) >= 0;
-}
+/// Whether a launcher started us (detail::launcher_size names the launchers).
+[[nodiscard]] inline bool launched_by_mpi() { return detail::launcher_size() > 0; }
 
 /// This process's rank on its node (one GPU per rank: rank r of a node uses GPU r mod count); -1 alone.
 [[nodiscard]] inline int local_rank() {
@@ -50,7 +56,7 @@ public:
 #else
         (void)argc, (void)argv;
         // N copies of a one-process program would each train alone and write the same files.
-        const int launched = detail::launcher_variable({"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS"});
+        const int launched = detail::launcher_size();
         mvae::require_argument(launched <= 1, "this mvae was built without MPI, but a launcher started ", launched,
                                " copies of it: rebuild with -DMVAE_ENABLE_MPI=ON (docs/scale.md) or run one process");
 #endif

@@ -3,8 +3,12 @@
 // parameters, and an evaluation split over the ranks is the whole evaluation.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <exception>
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
 #include <functional>
 #include <mutex>
 #include <memory>
@@ -12,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "mvae/completion/matrix_completer.hpp"
 #include "mvae/core/communicator.hpp"
 #include "mvae/eval/evaluator.hpp"
 #include "mvae/recommender/model_registry.hpp"
@@ -220,4 +225,76 @@ TEST_CASE("Models that cannot train data-parallel refuse a communicator of sever
     auto jova = mvae::builtin_models().find("jova").make({});
     jova->set_communicator(comms[0]);
     REQUIRE_THROWS_WITH(jova->start(split().train), Catch::Contains("data-parallel"));
+}
+
+namespace {
+
+/// The randomized SVD, counting its fits.
+struct CountingSvd {
+    static constexpr std::string_view name = "counting-svd";
+    std::atomic<int>* fits;
+    [[nodiscard]] mvae::LowRankFactors fit(const mvae::InteractionMatrix& r) const {
+        ++*fits;
+        return mvae::RandomizedSvd({.rank = 5, .seed = 2}).fit(r);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("A data-parallel completion fits once, on the root, and every rank gets its factors", "[training][parallel][threads]") {
+    std::atomic<int> fits = 0;
+    const mvae::MatrixCompleter<CountingSvd> completer(CountingSvd{&fits});
+    const mvae::CompletedMatrix one = completer.complete(split().train);
+    REQUIRE(fits == 1);
+    for (const int root : {0, 2}) {
+        fits = 0;
+        std::vector<mvae::LowRankFactors> got(3);
+        on_ranks(3, [&](const auto& comm) { got[std::size_t(comm->rank())] = completer.complete(split().train, *comm, root).factors(); });
+        REQUIRE(fits == 1);
+        for (const auto& f : got) {
+            REQUIRE(f.p == one.factors().p);  // bit for bit: a copy, not a refit
+            REQUIRE(f.q == one.factors().q);
+            REQUIRE(f.singular_values == one.factors().singular_values);
+        }
+    }
+}
+
+TEST_CASE("on_root: a failure on the root stops every rank instead of leaving them waiting", "[training][parallel][threads]") {
+    std::atomic<int> ran = 0;
+    std::vector<std::string> messages(3);
+    on_ranks(3, [&](const auto& comm) {
+        mvae::on_root(*comm, 1, "the work", [&] { ++ran; });  // success: every rank goes on
+        try {
+            mvae::on_root(*comm, 1, "the work", [&] { throw std::runtime_error("disk full"); });
+        } catch (const std::exception& e) {
+            messages[std::size_t(comm->rank())] = e.what();
+        }
+    });
+    REQUIRE(ran == 1);
+    REQUIRE(messages[1] == "disk full");  // the root's own error
+    REQUIRE_THAT(messages[0], Catch::Contains("the work failed on rank 1"));
+    REQUIRE_THAT(messages[2], Catch::Contains("the work failed on rank 1"));
+}
+
+TEST_CASE("A checkpoint that cannot be written on rank 0 stops both ranks of a run", "[training][parallel][threads]") {
+    const auto entry = mvae::builtin_models().find("mvae");
+    const mvae::ModelSettings settings{
+        .options = {{"epochs", "2"}, {"batch_size", "64"}, {"hidden", "16"}, {"latent", "4"}, {"rank", "6"}, {"seed", "3"}}};
+    mvae::TrainingProtocol p;
+    p.epochs = 2;
+    p.eval.ks = {5};
+    std::vector<std::string> messages(2);
+    on_ranks(2, [&](const auto& comm) {
+        mvae::TrainingControl control;
+        control.communicator = comm;
+        control.checkpoint = std::filesystem::temp_directory_path() / "mvae-no-such-folder-4711" / "run.ckpt";
+        try {
+            (void)mvae::run_training([&] { return entry.make(settings); }, split(), p, {}, control);
+        } catch (const mvae::Error& e) {
+            messages[std::size_t(comm->rank())] = e.what();
+        }
+    });
+    REQUIRE_THAT(messages[0], Catch::Contains("mvae-no-such-folder-4711"));
+    REQUIRE_THAT(messages[1], Catch::Contains("writing the checkpoint"));
+    REQUIRE_THAT(messages[1], Catch::Contains("failed on rank 0"));
 }

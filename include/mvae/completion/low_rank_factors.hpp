@@ -6,12 +6,14 @@
 // everywhere: it is how "no completion" goes through the same types.
 #pragma once
 
+#include <cstdint>
 #include <span>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
 #include "mvae/backend/cpu/eigen_map.hpp"
+#include "mvae/core/communicator.hpp"
 #include "mvae/core/error.hpp"
 #include "mvae/core/types.hpp"
 
@@ -77,5 +79,20 @@ struct LowRankFactors {
         return out;
     }
 };
+
+/// Makes every rank's `f` a copy of rank `root`'s, shapes first (a collective: every rank calls it).
+inline void broadcast(const Communicator& comm, LowRankFactors& f, int root = 0) {
+    if (comm.size() == 1) return;
+    std::int64_t shape[5] = {f.p.rows(), f.p.cols(), f.q.rows(), f.q.cols(), f.singular_values.size()};
+    comm.broadcast(shape, sizeof shape, root);
+    if (comm.rank() != root) {
+        f.p.resize(shape[0], shape[1]);
+        f.q.resize(shape[2], shape[3]);
+        f.singular_values.resize(shape[4]);
+    }
+    comm.broadcast(f.p.data(), sizeof(double) * std::size_t(f.p.size()), root);
+    comm.broadcast(f.q.data(), sizeof(double) * std::size_t(f.q.size()), root);
+    comm.broadcast(f.singular_values.data(), sizeof(double) * std::size_t(f.singular_values.size()), root);
+}
 
 }  // namespace mvae

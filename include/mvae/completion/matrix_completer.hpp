@@ -86,6 +86,19 @@ public:
     /// R would dangle.
     CompletedMatrix complete(const InteractionMatrix&& r) const = delete;
 
+    /**
+     * R′ for R on every rank of `comm` (a collective): rank `root` fits the factors and the others
+     * receive them, so a data-parallel run completes R once instead of once per rank. A fit that
+     * throws on `root` throws on every rank (on_root). R must outlive the result.
+     */
+    [[nodiscard]] CompletedMatrix complete(const InteractionMatrix& r, const Communicator& comm, int root = 0) const {
+        LowRankFactors factors;
+        on_root(comm, root, "the completion", [&] { factors = policy_.fit(r); });
+        broadcast(comm, factors, root);
+        return CompletedMatrix(r, std::move(factors), clamp_);
+    }
+    CompletedMatrix complete(const InteractionMatrix&& r, const Communicator& comm, int root = 0) const = delete;
+
 private:
     Policy policy_{};
     bool clamp_ = true;

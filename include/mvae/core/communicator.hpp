@@ -14,7 +14,11 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
+#include <string_view>
+
+#include "mvae/core/error.hpp"
 
 namespace mvae {
 
@@ -80,6 +84,28 @@ public:
 [[nodiscard]] inline std::shared_ptr<const Communicator> solo_communicator() {
     static const std::shared_ptr<const Communicator> solo = std::make_shared<SoloCommunicator>();
     return solo;
+}
+
+/**
+ * Runs `work` on rank `root` alone, then agrees on how it went (a collective: every rank calls it).
+ * When `work` throws on `root`, the exception is rethrown there and every other rank throws an
+ * Error naming `what` — so a failure on one rank (a full disk under a checkpoint, a completion
+ * that fails) stops all of them instead of leaving the others waiting at their next collective.
+ */
+template <class Work>
+void on_root(const Communicator& comm, int root, std::string_view what, Work&& work) {
+    std::exception_ptr failure;
+    if (comm.rank() == root) {
+        if (comm.size() == 1) return (void)work();
+        try {
+            work();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    }
+    if (!comm.any_of(failure != nullptr)) return;
+    if (failure) std::rethrow_exception(failure);
+    throw Error(detail::error_message(what, " failed on rank ", root, " (its error is in rank ", root, "'s output)"));
 }
 
 /// The share of `count` consecutive items that rank `rank` of `ranks` takes: [begin, end), the

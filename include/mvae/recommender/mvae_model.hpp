@@ -168,9 +168,9 @@ public:
 
     /**
      * Trains data-parallel over `comm`'s ranks from now on (DualTrainer::set_communicator;
-     * docs/scale.md): every rank holds the whole model and data, completes R itself (the
-     * completion is deterministic for a seed and thread count, so every rank gets the same R′)
-     * and takes its share of every batch. Every rank must then make the same calls.
+     * docs/scale.md): every rank holds the whole model and data and the same R′ (rank 0
+     * completes R and broadcasts the factors) and takes its share of every batch. Every rank
+     * must then make the same calls.
      */
     void set_communicator(std::shared_ptr<const Communicator> comm) {
         require_argument(comm != nullptr, "MvaeModel::set_communicator: null communicator");
@@ -186,6 +186,9 @@ public:
                          ") has no interactions: nothing to learn from");
         require_argument(train.n_users() >= 1 && train.n_items() >= 1, "MvaeModel: empty training matrix (",
                          train.n_users(), " x ", train.n_items(), ")");
+        // Before the completion, which is itself a collective over the ranks.
+        require_argument(options_.hinge_weight <= 0 || comm_->size() == 1, "MvaeModel: the hinge term (JoVA-Hinge) does not "
+                         "train data-parallel; run it in one process (", comm_->size(), " ranks)");
         train_ = std::make_unique<InteractionMatrix>(train);
         complete();
         build_sources();
@@ -475,7 +478,9 @@ private:
     static constexpr std::uint64_t kHingePurpose = 0x68696E6765ull;  // "hinge"
 
     void complete() {
-        completed_ = std::make_unique<CompletedMatrix>(MatrixCompleter<Completion>(completion_, options_.clamp).complete(*train_));
+        // Under data-parallel training rank 0 completes and broadcasts the factors (at rank 400 on
+        // Yelp the completion takes two minutes, which every rank would otherwise repeat).
+        completed_ = std::make_unique<CompletedMatrix>(MatrixCompleter<Completion>(completion_, options_.clamp).complete(*train_, *comm_));
     }
 
     void build_sources() {

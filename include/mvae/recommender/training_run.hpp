@@ -186,12 +186,14 @@ inline TrainingOutcome run_training(const std::function<std::unique_ptr<Recommen
 
     const std::string data_text = checkpointing ? split_fingerprint(data) : std::string();
     // The checkpoint of `m` after state.epoch epochs of the phase.
+    // The ranks' states are the same: rank 0 writes it, and a failed write stops every rank.
     const auto write_checkpoint = [&](const Recommender& m) {
-        if (comm && !comm->writes_output()) return;  // the ranks' states are the same: rank 0 writes it
-        ModelWriter w(training_checkpoint_kind);
-        m.write_checkpoint(w);
-        write_run_state(w, state, protocol_text, data_text, m);
-        w.save(control.checkpoint);
+        on_root(comm ? *comm : *solo_communicator(), 0, "writing the checkpoint " + control.checkpoint.string(), [&] {
+            ModelWriter w(training_checkpoint_kind);
+            m.write_checkpoint(w);
+            write_run_state(w, state, protocol_text, data_text, m);
+            w.save(control.checkpoint);
+        });
     };
     // After epoch state.epoch: a checkpoint when one is due or the run stops. True: stop.
     const auto after_epoch = [&](const Recommender& m) {
