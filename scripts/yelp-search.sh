@@ -29,37 +29,17 @@ ln -s "$(realpath "$data/train.csv")" "$work/split/train.csv"
 ln -s "$(realpath "$data/vali.csv")" "$work/split/vali.csv"
 ln -s "$(realpath "$data/vali.csv")" "$work/split/test.csv"  # never the real test split
 
-# NAME → the options that differ from the default recipe (ALS rank 50, ρ = .04, β = .15,
-# 320-320-80, Adam .003 without decay).
-names=(base mask20 mask50 beta05 beta40 wide rank100 decay)
-declare -A grid=(
-  [base]=""
-  [mask20]="--mask-ratio 0.2"
-  [mask50]="--mask-ratio 0.5"
-  [beta05]="--beta 0.05"
-  [beta40]="--beta 0.4"
-  [wide]="--hidden 600 --latent 200"
-  [rank100]="--rank 100"
-  [decay]="--lr-decay-every 9 --lr-decay-rate 0.9"
-  [mask20-beta40]="--mask-ratio 0.2 --beta 0.4"
-  [mask50-wide]="--mask-ratio 0.5 --hidden 600 --latent 200"
-  # second round, around the first round's best (rank100): the rank axis, its combination with
-  # the decay, and the other completion kind at the same rank
-  [rank200]="--rank 200"
-  [rank100-decay]="--rank 100 --lr-decay-every 9 --lr-decay-rate 0.9"
-  [svd100]="--completion svd --rank 100"
-  [rank400]="--rank 400"
-)
+# shellcheck source=scripts/yelp-recipes.sh
+source "$root/scripts/yelp-recipes.sh"
+names=("${yelp_search_order[@]}")
 (( $# )) && names=("$@")
 for name in "${names[@]}"; do
-  [[ -v "grid[$name]" ]] || { echo "yelp-search: unknown run '$name' (known: ${!grid[*]})" >&2; exit 2; }
+  [[ -v "yelp_recipes[$name]" ]] || { echo "yelp-search: unknown run '$name' (known: ${!yelp_recipes[*]})" >&2; exit 2; }
   history=$out/$name-history.json
   if [[ -f $history ]]; then echo "yelp-search: $name done ($history)"; continue; fi
-  # shellcheck disable=SC2086  # the grid's options are words
-  completion=(--completion als)
-  [[ ${grid[$name]} == *--completion* ]] && completion=()
-  cmd=("$work/mvae" train --data "$work/split" --model mvae "${completion[@]}" --epochs "$epochs" --eval-every 5
-       --select-on-validation --seed "$seed" --threads "$(nproc)" ${grid[$name]})
+  read -ra recipe <<<"$(yelp_recipe "$name")"
+  cmd=("$work/mvae" train --data "$work/split" --model mvae --epochs "$epochs" --eval-every 5
+       --select-on-validation --seed "$seed" --threads "$(nproc)" "${recipe[@]}")
   echo "yelp-search: $name: ${cmd[*]:1}" | tee "$out/$name.log"
   "${cmd[@]}" --history-json "$history.tmp" >/dev/null 2>>"$out/$name.log"
   mv "$history.tmp" "$history"

@@ -45,14 +45,14 @@ declare -A runs=(
   [ivae-als]="--model ivae --completion als"
   [mvae-q8]="--model mvae --completion svd --svd-power-iterations 8"
   [mvae-lowrank]="--model mvae --completion als --low-rank-input"
-  # the recipes of the validation-only search (scripts/yelp-search.sh, issue #16)
-  [mvae-als-r100]="--model mvae --completion als --rank 100"
-  [mvae-als-r200]="--model mvae --completion als --rank 200"
-  [mvae-als-r400]="--model mvae --completion als --rank 400"
   [mvae-als-parts]="--model mvae --completion als"  # = mvae-als, rerun after issue #16's per-side selection
-  [mvae-als-r100-decay]="--model mvae --completion als --rank 100 --lr-decay-every 9 --lr-decay-rate 0.9"
-  [mvae-svd-r100]="--model mvae --completion svd --rank 100"
 )
+# The recipes of the validation-only search (scripts/yelp-recipes.sh, issue #16), by their run names here.
+# shellcheck source=scripts/yelp-recipes.sh
+source "$root/scripts/yelp-recipes.sh"
+declare -A recipe_runs=([mvae-als-r100]=rank100 [mvae-als-r200]=rank200 [mvae-als-r400]=rank400
+  [mvae-als-r100-decay]=rank100-decay [mvae-svd-r100]=svd100)
+for run in "${!recipe_runs[@]}"; do runs[$run]="--model mvae $(yelp_recipe "${recipe_runs[$run]}")"; done
 for base in "${!runs[@]}"; do runs[$base-retrain]="${runs[$base]} --epochs 40 --retrain-full"; done
 # Output biases left at 0 (the setting that stays at the popularity ranking): 20 epochs show it.
 runs[nobias]="--model mvae --completion als --no-output-bias-init --epochs 20"
