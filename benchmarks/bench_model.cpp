@@ -36,12 +36,15 @@
 //     + 2·2·z·k²                    the per-row Gram terms X_rᵀX_r (every interaction, once per side)
 //     + (n + m)·(k³/3 + 2k²)        one k × k Cholesky and solve per user and per item
 //     + 2·z·k + 2·(n + m)·k²        the objective (observed dot products, two Gram matrices)
+//     with cg_steps = N, the per-row Gram terms and the Cholesky replaced by N + 1 products
+//     A·v per row (the first for the residual): (N + 1)·((n + m)·2k² + 2·2·z·k)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "mvae/completion/completed_row_source.hpp"
 #include "mvae/completion/matrix_completer.hpp"
@@ -162,17 +165,20 @@ double fit_flops(const mvae::RandomizedSvd& svd, const mvae::InteractionMatrix& 
 double fit_flops(const mvae::WeightedAls& als, const mvae::InteractionMatrix& r) {
     const auto& o = als.options();
     const double n = r.n_users(), m = r.n_items(), z = double(r.nnz()), k = o.rank;
-    const double per_iteration = 2 * (n + m) * k * k + 2 * 2 * z * k * k + (n + m) * (k * k * k / 3 + 2 * k * k) +
-                                 2 * z * k + 2 * (n + m) * k * k;
-    return double(o.iterations) * per_iteration;
+    const double grams_and_objective = 2 * (n + m) * k * k + 2 * z * k + 2 * (n + m) * k * k;
+    const double solves = o.cg_steps == 0 ? 2 * 2 * z * k * k + (n + m) * (k * k * k / 3 + 2 * k * k)
+                                          : double(o.cg_steps + 1) * ((n + m) * 2 * k * k + 2 * 2 * z * k);
+    return double(o.iterations) * (grams_and_objective + solves);
 }
 
+/// The completion's fit; `rank` 0: the model's rank (50, tiny 8); `cg_steps`: WeightedAls only.
 template <class Policy>
-void BM_completion(benchmark::State& state, bool tiny) {
+void BM_completion(benchmark::State& state, bool tiny, index_t rank, index_t cg_steps) {
     const auto train = training_matrix(tiny);
     const auto o = bench_options(tiny, mvae::Schedule::Independent);
     typename Policy::Options options;  // the library's defaults (SVD: 2 power iterations; ALS: 10 iterations)
-    options.rank = o.rank;
+    options.rank = rank > 0 ? rank : o.rank;
+    if constexpr (requires { options.cg_steps; }) options.cg_steps = cg_steps;
     const mvae::MatrixCompleter<Policy> completer{Policy(options)};
     for (auto _ : state) {
         const auto completed = completer.complete(train);
@@ -192,13 +198,20 @@ void register_all() {
                 ->UseRealTime()
                 ->Unit(benchmark::kMillisecond);
         benchmark::RegisterBenchmark(("BM_completion/" + data + "/svd").c_str(), BM_completion<mvae::RandomizedSvd>,
-                                     tiny)
+                                     tiny, 0, 0)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(("BM_completion/" + data + "/als").c_str(), BM_completion<mvae::WeightedAls>,
-                                     tiny)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond);
+        // Exact solves, and 3 conjugate-gradient steps per row; on Yelp's shape also at the rank
+        // the main job uses (400), where the exact solves' k³ dominates.
+        const std::vector<index_t> ranks = tiny ? std::vector<index_t>{0} : std::vector<index_t>{0, 400};
+        for (index_t rank : ranks)
+            for (index_t cg : {0, 3})
+                benchmark::RegisterBenchmark(("BM_completion/" + data + "/als" + (rank ? "-r" + std::to_string(rank) : "") +
+                                              (cg ? "-cg" + std::to_string(cg) : ""))
+                                                 .c_str(),
+                                             BM_completion<mvae::WeightedAls>, tiny, rank, cg)
+                    ->UseRealTime()
+                    ->Unit(benchmark::kMillisecond);
     }
 }
 

@@ -2,7 +2,7 @@
 # The completion alone as a recommender on Yelp: validation metrics of the factors fitted on train
 # minus vali (they choose the completion's settings), test metrics of the refit on all of train.
 # Writes docs/results/yelp-completion-*.json; a run whose file exists is skipped. Seconds per run
-# (minutes at rank 400).
+# (minutes at rank 400 with exact solves; --als-cg-steps N: N conjugate-gradient steps per row instead).
 #   bash scripts/yelp-completion.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -28,4 +28,6 @@ als100 --model wals --rank 100
 als20 --model wals --rank 20
 als200 --model wals --rank 200
 als400 --model wals --rank 400
+als400-cg3 --model wals --rank 400 --als-cg-steps 3
+als400-cg10 --model wals --rank 400 --als-cg-steps 10
 RUNS

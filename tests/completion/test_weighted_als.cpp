@@ -249,6 +249,8 @@ TEST_CASE("WeightedAls option, shape and singularity errors", "[completion][als]
     REQUIRE_NOTHROW(WeightedAls({.rank = 2, .w0 = 1.0}));
     REQUIRE_THROWS_WITH(WeightedAls({.rank = 2, .iterations = 0}),
                         Catch::Contains("WeightedAlsOptions::iterations") && Catch::Contains("got 0"));
+    REQUIRE_THROWS_WITH(WeightedAls({.rank = 2, .cg_steps = -1}),
+                        Catch::Contains("WeightedAlsOptions::cg_steps") && Catch::Contains("got -1"));
 
     const InteractionMatrix r = planted_blocks_with_holes();
     const WeightedAls als({.rank = 3, .lambda = 0.0});
@@ -267,4 +269,53 @@ TEST_CASE("WeightedAls option, shape and singularity errors", "[completion][als]
     wrong.p = random_factors(24, 3, 1);
     wrong.q = random_factors(19, 3, 2);
     REQUIRE_THROWS_AS(als.objective(r, wrong), mvae::ShapeError);
+}
+
+TEST_CASE("conjugate-gradient half-steps: enough steps solve exactly, few steps still lower the objective",
+          "[completion][als][cg]") {
+    const InteractionMatrix r = skewed_random(80, 60, 1.2, 3);
+    const Eigen::MatrixXd d = dense(r);
+    const double w0 = 0.1, lambda = 0.1;
+
+    SECTION("k steps from zero reach the exact solution (CG is exact in k steps up to rounding)") {
+        const WeightedAls cg({.rank = 6, .lambda = lambda, .w0 = w0, .cg_steps = 6});
+        const EigenRowMajor<double> q = random_factors(60, 6, 3);
+        EigenRowMajor<double> p;
+        cg.update_user_factors(r, q, p);
+        REQUIRE(p.rows() == 80);
+        for (index_t u = 0; u < 80; ++u) {
+            CAPTURE(u);
+            CHECK((p.row(u).transpose() - naive_row_solve(d.row(u).transpose(), q, w0, lambda)).cwiseAbs().maxCoeff() < 1e-8);
+        }
+    }
+    SECTION("two steps per row, warm-started: the objective never increases and ends near the exact fit's") {
+        const WeightedAls exact({.rank = 6, .lambda = lambda, .w0 = w0, .iterations = 12, .seed = 5});
+        const WeightedAls cg({.rank = 6, .lambda = lambda, .w0 = w0, .iterations = 12, .seed = 5, .cg_steps = 2});
+        std::vector<double> e_exact, e_cg;
+        (void)exact.fit(r, e_exact);
+        const LowRankFactors f = cg.fit(r, e_cg);
+        for (std::size_t t = 1; t < e_cg.size(); ++t) {
+            CAPTURE(t);
+            CHECK(e_cg[t] <= e_cg[t - 1] * (1 + 1e-12));
+        }
+        CHECK(e_cg.back() < 0.95 * e_cg.front());
+        CHECK(e_cg.back() >= e_exact.back() * (1 - 1e-9));  // exact block minimisation is the better step…
+        CHECK(e_cg.back() <= e_exact.back() * 1.05);         // …but not by much
+        // Warm start: a half-step from a given P only lowers E.
+        LowRankFactors g = f;
+        const double before = cg.objective(r, g);
+        cg.update_user_factors(r, g.q, g.p);
+        CHECK(cg.objective(r, g) <= before * (1 + 1e-12));
+    }
+    SECTION("the same bits for any thread count") {
+        const WeightedAls cg({.rank = 8, .lambda = 0.5, .w0 = 0.05, .iterations = 3, .seed = 8, .cg_steps = 3});
+        const mvae_test::ThreadGuard guard;
+        mvae::set_num_threads(1);
+        const LowRankFactors one = cg.fit(r);
+        mvae::set_num_threads(2);
+        const LowRankFactors two = cg.fit(r);
+        REQUIRE(one.p.cwiseAbs().maxCoeff() > 0.05);
+        REQUIRE(one.p == two.p);
+        REQUIRE(one.q == two.q);
+    }
 }

@@ -29,6 +29,7 @@ template <CompletionPolicy C>
         als.lambda = o.als_lambda;
         als.w0 = o.als_unobserved_weight;
         als.iterations = o.als_iterations;
+        als.cg_steps = o.als_cg_steps;
         als.seed = o.seed + 1;
         return WeightedAls(als);
     } else if constexpr (std::constructible_from<C, const MvaeOptions&>) {

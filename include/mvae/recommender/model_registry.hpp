@@ -196,7 +196,7 @@ template <CompletionPolicy C>
     MvaeOptions o;
     o.seed = s.seed;
     apply_overrides(mvae_option_table(), o, s.options, model, {},
-                    {"rank", "svd_power_iterations", "als_lambda", "als_unobserved_weight", "als_iterations", "seed"});
+                    {"rank", "svd_power_iterations", "als_lambda", "als_unobserved_weight", "als_iterations", "als_cg_steps", "seed"});
     o.validate();
     return make_recommender<FactorModel<C>>(o);
 }

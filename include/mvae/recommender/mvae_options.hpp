@@ -55,6 +55,7 @@ struct MvaeOptions {
     double als_lambda = 1.0;         ///< ALS ridge weight
     double als_unobserved_weight = 0.1;   ///< w0: weight of the unobserved entries in ALS, in (0, 1]
     index_t als_iterations = 10;
+    index_t als_cg_steps = 0;        ///< 0: exact ALS solves; N: N conjugate-gradient steps per row (WeightedAlsOptions::cg_steps)
 
     // --- model ---
     DualSides sides = DualSides::Both;
@@ -89,6 +90,7 @@ struct MvaeOptions {
         require_argument(als_unobserved_weight > 0 && als_unobserved_weight <= 1,
                          "ALS unobserved weight w0 must be in (0, 1], got ", als_unobserved_weight);
         require_argument(als_iterations >= 1, "ALS iterations must be >= 1, got ", als_iterations);
+        require_argument(als_cg_steps >= 0, "ALS CG steps must be >= 0 (0: exact solves), got ", als_cg_steps);
         require_argument(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1], got ", alpha);
         require_argument(mask_ratio >= 0 && mask_ratio <= 1, "mask ratio must be in [0, 1], got ", mask_ratio);
         require_argument(epochs >= 0, "epochs must be >= 0, got ", epochs);
@@ -196,6 +198,8 @@ namespace detail {
             .number("als_unobserved_weight", "als-w0", [](auto& o) -> auto& { return o.als_unobserved_weight; },
                     "ALS weight w0 of the unobserved entries, in (0, 1]")
             .number("als_iterations", "als-iterations", [](auto& o) -> auto& { return o.als_iterations; }, "ALS iterations")
+            .number("als_cg_steps", "als-cg-steps", [](auto& o) -> auto& { return o.als_cg_steps; },
+                    "ALS: conjugate-gradient steps per row instead of exact solves (0: exact)")
             .choice("sides", "", [](auto& o) -> auto& { return o.sides; }, parse_sides, name_of,
                     "Which VAEs: mvae (both), uvae, ivae")
             .number("alpha", "alpha", [](auto& o) -> auto& { return o.alpha; }, "Weight of the uVAE in the scores, in [0, 1]")
