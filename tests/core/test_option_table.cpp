@@ -87,7 +87,7 @@ TEST_CASE("an option table refuses unknown keys and bad values, naming them", "[
 TEST_CASE("every MvaeOptions setting is saved and restored through the table", "[core][options][mvae]") {
     mvae::MvaeOptions o;  // every field away from its default
     o.rank = 17, o.clamp = false, o.svd_power_iterations = 5, o.als_lambda = 2.5, o.als_unobserved_weight = 0.3,
-    o.als_iterations = 4;
+    o.als_iterations = 4, o.als_cg_steps = 3;
     o.sides = mvae::DualSides::ItemOnly, o.alpha = 0.3, o.fusion = mvae::Fusion::ZScore;
     o.target = mvae::ReconstructionTarget::Observed;
     o.vae.hidden1 = 11, o.vae.hidden2 = 12, o.vae.latent = 5, o.vae.beta = 0.7, o.vae.seed = 9;
