@@ -234,7 +234,8 @@ public:
         return f;
     }
 
-    /// User half-step: p ← argmin_P E(P, q), row by row (p is resized to n_users × k).
+    /// User half-step: p ← argmin_P E(P, q), row by row (p is resized to n_users × k); with
+    /// cg_steps > 0 approximately, starting from p when it already has that shape (else from 0).
     /// Throws ShapeError when q is not n_items × k.
     void update_user_factors(const InteractionMatrix& r, const EigenRowMajor<double>& q, EigenRowMajor<double>& p) const {
         require_shape(q.rows() == r.n_items() && q.cols() == options_.rank, "WeightedAls::update_user_factors: Q is ",
@@ -243,7 +244,8 @@ public:
         detail::solve_factor_rows(r.user_offsets(), r.user_items(), q, options_, p, "user");
     }
 
-    /// Item half-step: q ← argmin_Q E(p, Q), row by row (q is resized to n_items × k).
+    /// Item half-step: q ← argmin_Q E(p, Q), row by row (q is resized to n_items × k); with
+    /// cg_steps > 0 approximately, starting from q when it already has that shape (else from 0).
     /// Throws ShapeError when p is not n_users × k.
     void update_item_factors(const InteractionMatrix& r, const EigenRowMajor<double>& p, EigenRowMajor<double>& q) const {
         require_shape(p.rows() == r.n_users() && p.cols() == options_.rank, "WeightedAls::update_item_factors: P is ",
