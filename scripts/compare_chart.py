@@ -30,7 +30,11 @@ def ndcg_of(model, protocol, k):
 
 
 def label_of(model):
-    return model["name"] + (f" ({model['variant']})" if "variant" in model else "")
+    """The table's label: name, the settings given by --set, the chosen variant."""
+    label = model["name"]
+    if "overrides" in model:
+        label += " [" + ", ".join(f"{k}={v}" for k, v in model["overrides"].items()) + "]"
+    return label + (f" ({model['variant']})" if "variant" in model else "")
 
 
 def main():
